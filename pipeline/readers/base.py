@@ -1,0 +1,26 @@
+"""What every reader returns: the document's plain text, its tables as span-expanded grids, page metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Table:
+    """One table as a rectangular grid of cell strings, spans already expanded (a merged cell repeats)."""
+
+    rows: list[list[str]]
+    # Optional provenance of the grid (e.g. "html table #3", "pdf page 4").
+    origin: str = ""
+
+
+@dataclass
+class ExtractedDocument:
+    text: str  # body text, one line per block/paragraph/cell line
+    tables: list[Table] = field(default_factory=list)
+    source_format: str = "html"  # html text pdf_text pdf_scan doc docx xls image
+    # Page metadata where the format has it: ArticleTitle, PubDate, SiteIDCode, SiteName, ColumnName,
+    # ContentSource, Url, <title>, breadcrumb, attachment links ...
+    meta: dict[str, str] = field(default_factory=dict)
+    attachments: list[str] = field(default_factory=list)  # absolute or page-relative URLs
+    warnings: list[str] = field(default_factory=list)
