@@ -1,0 +1,1 @@
+"""One spider per CMS family; portals are arguments, never subclasses."""

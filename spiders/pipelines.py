@@ -1,0 +1,66 @@
+"""Item pipeline: raw bytes into the content-addressed store, one manifest row per outcome."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from scrapy import Spider
+from scrapy.crawler import Crawler
+
+from pipeline.decode import declared_charsets, decode
+from pipeline.manifest import ManifestRow, ManifestWriter
+from pipeline.rawstore import RawStore, extension_for
+
+from .items import FetchedDocument, FetchFailure, ListingPage
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class RawStorePipeline:
+    def __init__(self, data_dir: str, run_id: str, crawler: Crawler) -> None:
+        self.store = RawStore(f"{data_dir}/raw")
+        self.manifest = ManifestWriter(data_dir, run_id)
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RawStorePipeline:
+        data_dir = crawler.settings.get("NIANBAO_DATA_DIR")
+        run_id = crawler.settings.get("NIANBAO_RUN_ID")
+        if not data_dir or not run_id:
+            raise ValueError("NIANBAO_DATA_DIR and NIANBAO_RUN_ID must be set for a crawl")
+        return cls(data_dir, run_id, crawler)
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        self.manifest.close()
+
+    def process_item(self, item: object, spider: Spider | None = None) -> object:
+        if isinstance(item, FetchedDocument):
+            self._store(item)
+        elif isinstance(item, ListingPage):
+            self.manifest.write(ManifestRow(
+                url=item.url, portal_id=item.portal_id, fetched_at=now_iso(), outcome="listed", kind="listing",
+                status=item.status, extra={"n_reports": item.n_reports, "n_new": item.n_new},
+            ))
+        elif isinstance(item, FetchFailure):
+            self.manifest.write(ManifestRow(
+                url=item.url, portal_id=item.portal_id, fetched_at=now_iso(), outcome=item.outcome, kind=item.kind,
+                status=item.status, reason=item.reason, listing_url=item.listing_url, parent_url=item.parent_url,
+            ))
+            self.stats.inc_value(f"nianbao/outcome/{item.outcome}")
+        return item
+
+    def _store(self, item: FetchedDocument) -> None:
+        ext = extension_for(item.content_type, item.url)
+        sha, path = self.store.put(item.body, ext)
+        header, meta = declared_charsets(item.body, item.content_type)
+        detected = decode(item.body, item.content_type).detected if ext in (".html", ".txt", ".xml") else None
+        self.manifest.write(ManifestRow(
+            url=item.url, portal_id=item.portal_id, fetched_at=now_iso(), outcome="stored", kind=item.kind,
+            status=item.status, content_type=item.content_type, declared_charset=header or meta,
+            detected_charset=detected, sha256=sha, raw_path=str(path), size=len(item.body), title=item.title,
+            publish_date=item.publish_date, listing_url=item.listing_url, parent_url=item.parent_url,
+            change=item.extra.get("change"), extra={k: v for k, v in item.extra.items() if k != "change"},
+        ))
+        self.stats.inc_value("nianbao/outcome/stored")

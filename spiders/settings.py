@@ -1,0 +1,46 @@
+"""Scrapy settings for every nianbao crawl. Politeness defaults are explicit here because Scrapy's
+built-in defaults (robots ignored, 8 requests per domain, no delay) only come from a project template."""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "nianbao"
+SPIDER_MODULES = ["spiders.families"]
+NEWSPIDER_MODULE = "spiders.families"
+
+CONTACT = os.environ.get("NIANBAO_CONTACT", "https://github.com/nianbao/nianbao/issues")
+USER_AGENT = f"nianbao/0.1 (research dataset of government information disclosure annual reports; +{CONTACT})"
+
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 200 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = os.environ.get("NIANBAO_LOG_LEVEL", "INFO")
+# The project keeps its own "already stored" state (the manifest); Scrapy's cache would hide new listings.
+HTTPCACHE_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "spiders.middlewares.DemoProxyMiddleware": 50,
+}
+ITEM_PIPELINES = {
+    "spiders.pipelines.RawStorePipeline": 300,
+}
+
+# Set per run by spiders.run
+NIANBAO_DATA_DIR = None
+NIANBAO_RUN_ID = None
+NIANBAO_PROXY = None  # the demo portal's address; only ever set for demo registries
