@@ -273,3 +273,25 @@ def ancestors(d: Division, year: int) -> list[Division]:
         out.append(p)
         code = p.parent_code
     return out
+
+
+def split_leading_places(text: str, *, aliases: bool = True) -> tuple[str, str]:
+    """Split ``张家界市永定区政府`` into (``张家界市永定区``, ``政府``): the run of division names (any
+    year, plus ALIASES unless ``aliases`` is False) at the start of text, and the rest."""
+    index = _names_any_year()
+    groups = _by_first_char(index)
+    extra = tuple(ALIASES) if aliases else ()
+    pos = 0
+    while pos < len(text):
+        for name in (*extra, *groups.get(text[pos], ())):
+            if text.startswith(name, pos):
+                pos += len(name)
+                break
+        else:
+            break
+    return text[:pos], text[pos:]
+
+
+def is_unique_name(name: str, year: int) -> bool:
+    """True when exactly one division carries ``name`` in ``year``."""
+    return len(_names_for_year(clamp_year(year)).get(name, ())) == 1

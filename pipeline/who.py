@@ -1,0 +1,219 @@
+"""Who published a report and where: region code, admin level, agency type, parent government, deadline.
+
+Attribution follows the organ named in the title/body, not the site (a 年报 column mixes in its
+superiors' reports, portals.md §0): the portal registry and the page's SiteIDCode give the place of
+the site's own government, and are used only while the organ name agrees with them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pipeline import regions
+from pipeline.agency import (
+    classify_agency,
+    extract_township,
+    is_regional_aggregate,
+    normalise_agency,
+    organ_from_title,
+)
+from pipeline.regions import Division
+from pipeline.timeliness import days_late, deadline
+
+# GB/T 2260 has no code for the nation; 100000 (中华人民共和国) is the convention of the 民政部 /
+# 高德 adcode / DataV GeoJSON datasets, so national organs carry it rather than an empty value.
+NATIONAL_CODE = "100000"
+
+_RELATIVE_CHARS = "省市县区州盟旗"
+
+
+def _nearest(code: str | None, year: int) -> Division | None:
+    """A registry code as valid in year, else the range of that code closest to year (registries hold
+    today's codes; an older report of the same site still belongs to that place)."""
+    if not code:
+        return None
+    hit = regions.lookup_code(code, year)
+    if hit:
+        return hit
+    ranges = regions._by_code().get(code, ())
+    if not ranges:
+        return None
+    y = regions.clamp_year(year)
+    return min(ranges, key=lambda d: min(abs(y - d.first_year), abs(y - d.last_year)))
+
+
+def _named(names: list[str | None], year: int, within: str | None) -> Division | None:
+    """The division named by the first organ name that names one (scoped to ``within`` first, so
+    that 朝阳区 on a Beijing portal resolves, then unscoped for organs elsewhere)."""
+    for name in names:
+        if not name:
+            continue
+        if within:
+            hit = regions.resolve_name(name, year, within=within)
+            if hit:
+                return hit
+        hit = regions.resolve_name(name, year)
+        if hit:
+            return hit
+    return None
+
+
+def _agrees(context: Division, named: Division | None) -> bool:
+    """The organ named is the context's own place (or names no place at all)."""
+    return named is None or named.code == context.code
+
+
+def region_path(d: Division) -> str:
+    """The customary printed prefix of a place: 仪陇县, 张家界市永定区, 北京市海淀区, 上海市.
+
+    Districts and names shared by several counties carry their prefecture (or municipality), as
+    they are printed; other counties stand alone."""
+    if d.level == "provincial":
+        return d.province
+    if d.level == "prefectural":
+        return d.name
+    if d.name.endswith("区") or not regions.is_unique_name(d.name, d.last_year):
+        return (d.prefecture or (d.province if d.province.endswith("市") else "")) + d.name
+    return d.name
+
+
+def government_name(d: Division) -> str:
+    if d.level == "prefectural" and d.name.endswith(("地区", "盟")):
+        return region_path(d) + "行政公署"
+    return region_path(d) + "人民政府"
+
+
+def _superior(d: Division, year: int) -> Division | None:
+    chain = regions.ancestors(d, year)
+    return chain[0] if chain else None
+
+
+def parent_government(agency_type: str, d: Division | None, year: int, township: str | None) -> str | None:
+    """The people's government an organ belongs to (departments, townships, zones) or reports to
+    (governments: the next level up; provincial governments and State Council departments: 国务院).
+    Vertically managed bureaux have no local parent government: None."""
+    if agency_type in ("state_council_dept", "provincial_gov"):
+        return "国务院"
+    if agency_type == "vertical_bureau" or d is None:
+        return None
+    if agency_type in ("prefecture_gov", "county_gov") and not township:
+        up = _superior(d, year)
+        return government_name(up) if up else "国务院"
+    return government_name(d)
+
+
+def canonical_agency(name: str, d: Division | None, agency_type: str, year: int) -> str:
+    """A normalised name that is the same however the organ was printed: leading places replaced by
+    the customary path of its region, relative names (区商务局) qualified, 政府 → 人民政府.
+
+    Falls back to the plain normalised name whenever the printed places do not agree with ``d``.
+    """
+    n = normalise_agency(name)
+    if agency_type == "state_council_dept":
+        return re.sub(r"^中华人民共和国(?=.)", "", n)
+    if not n or d is None or agency_type == "vertical_bureau":
+        return n
+    places, rest = regions.split_leading_places(n, aliases=False)
+    if places:
+        named = regions.resolve_name(places, year, within=d.code)
+        if named is None or named.code != d.code:
+            # The places printed end above the organ's region (e.g. a township of a county): keep them.
+            return n
+    elif rest and rest[0] in _RELATIVE_CHARS and rest[1:2] and region_path(d).endswith(rest[0]):
+        rest = rest[1:]
+    else:
+        return n
+    if rest.startswith("政府"):
+        rest = "人民" + rest
+    return region_path(d) + rest
+
+
+def _site_organ(site_name: str | None) -> str | None:
+    """The organ behind a site name (张家界市永定区人民政府门户网站 → 张家界市永定区人民政府)."""
+    n = normalise_agency(site_name)
+    n = re.sub(r"\(演示\)$|(?:门户网站|政府网站|政务网|网站|网)$", "", n)
+    return n or None
+
+
+def _join(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value if v)
+    return str(value)
+
+
+def enrich_report(report: dict, *, portal: dict | None = None) -> dict:
+    """A new dict: the report plus region, agency and timeliness columns (see docs/data-dictionary.md)."""
+    out = dict(report)
+    year = report.get("report_year")
+    y = int(year) if year else regions.LAST_YEAR
+    title = report.get("title") or ""
+    title_organ = organ_from_title(title)
+    content_source = report.get("content_source") or None
+    site_organ = _site_organ(report.get("site_name"))
+    organ = report.get("agency_name") or title_organ or content_source or site_organ
+    organ_names = [report.get("agency_name"), title_organ, content_source, site_organ]
+
+    site_id = (report.get("site_id_code") or "").strip()
+    contexts: list[tuple[str, Division]] = []
+    reg = _nearest((portal or {}).get("region_code"), y) if portal else None
+    if reg:
+        contexts.append(("registry", reg))
+    site_div = regions.lookup_code(site_id[:6], y) if re.match(r"^\d{6}", site_id) else None
+    if site_div:
+        contexts.append(("site_id_code", site_div))
+    national_site = site_id.lower().startswith("bm") or (portal or {}).get("admin_level") == "national"
+
+    within = contexts[0][1].code if contexts else None
+    named = _named(organ_names, y, within)
+    div: Division | None = None
+    source: str | None = None
+    for src, ctx in contexts:
+        if _agrees(ctx, named):
+            div, source = ctx, src
+            break
+    if div is None and named is not None:
+        div, source = named, "agency_name"
+    if div is None and not national_site:
+        crumb = regions.resolve_name(_join(report.get("breadcrumb")), y, within=within)
+        if crumb:
+            div, source = crumb, "breadcrumb"
+
+    agency_type, hint = classify_agency(organ, title, level=div.level if div else None, year=y)
+    national = agency_type == "state_council_dept" or (national_site and named is None and div is None)
+    if national and agency_type == "other":
+        agency_type = "state_council_dept"
+    township = extract_township(organ)
+
+    if national:
+        admin_level = "national"
+        region_code, source = NATIONAL_CODE, source or ("site_id_code" if site_id else "registry" if portal else None)
+        div = None
+    elif township:
+        admin_level = "township"
+        region_code = div.code if div else None
+    else:
+        admin_level = (div.level if div else None) or hint
+        region_code = div.code if div else None
+
+    aggregate = is_regional_aggregate(title, report.get("text_head"))
+    out.update(
+        agency_name=report.get("agency_name") or organ,
+        region_code=region_code,
+        region_source=source if region_code else None,
+        province=div.province if div else None,
+        prefecture=div.prefecture if div else None,
+        county=div.county if div else None,
+        township=township,
+        township_code=None,
+        admin_level=admin_level,
+        agency_name_norm=canonical_agency(organ, div, agency_type, y) if organ else None,
+        agency_type=agency_type,
+        parent_government=parent_government(agency_type, div, y, township),
+        is_regional_aggregate=aggregate,
+        deadline=deadline(int(year), agency_type, is_regional_aggregate=aggregate).isoformat() if year else None,
+        days_late=days_late(report.get("publish_date"), year, agency_type, is_regional_aggregate=aggregate),
+    )
+    return out
