@@ -110,3 +110,24 @@ SOURCES = pa.schema(
 )
 
 TABLES: dict[str, pa.Schema] = {"reports": REPORTS, "facts": FACTS, "checks": CHECKS, "sources": SOURCES}
+
+# The document log: every stored document and what parsing made of it (unpartitioned: documents
+# without a report year, such as pages that are not reports, must be visible too).
+DOCUMENTS = pa.schema(
+    [
+        ("url", pa.string()),
+        ("portal_id", pa.string()),
+        ("kind", pa.string()),  # report / attachment
+        ("parent_url", pa.string()),
+        ("content_sha256", pa.string()),
+        ("raw_path", pa.string()),
+        ("fetched_at", pa.timestamp("s", tz="UTC")),
+        ("title", pa.string()),
+        ("report_year", pa.int16()),
+        ("template_generation", pa.string()),
+        ("parse_status", pa.string()),
+        ("parse_reason", pa.string()),
+        ("n_facts", pa.int32()),
+        ("parser_version", pa.string()),
+    ]
+)

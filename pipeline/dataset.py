@@ -1,0 +1,96 @@
+"""The Parquet writer and reader of the published dataset.
+
+Layout: ``<root>/<table>/report_year=YYYY/part-0.parquet`` (hive). One file per partition, replaced
+atomically: the new file is written under a hidden temporary name (readers skip names starting with
+``.``) and renamed over the old one, so a reader sees the old partition or the new one, never a mix,
+and a crash mid-write leaves the previous file untouched. Re-running a partition replaces it exactly.
+
+``report_year`` lives only in the directory name: pandas' default reader cannot merge a partition
+key that is also stored inside the files (it infers the key as a dictionary type), so keeping it out
+lets pandas, pyarrow, DuckDB, Polars and Spark all read the tree as is.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from .schema import PARTITION_FIELD, TABLES
+
+PART_FILE = "part-0.parquet"
+PARTITIONING = ds.partitioning(pa.schema([PARTITION_FIELD]), flavor="hive")
+
+
+def file_schema(table: str) -> pa.Schema:
+    """The schema stored inside a table's files: its columns without the partition key."""
+    schema = TABLES[table]
+    return schema.remove(schema.get_field_index(PARTITION_FIELD.name))
+
+
+def to_arrow(table: str, rows: Iterable[dict]) -> pa.Table:
+    """Rows (dicts) → an Arrow table of the file schema; unknown keys are ignored, missing ones null."""
+    schema = file_schema(table)
+    rows = list(rows)
+    columns = {name: [row.get(name) for row in rows] for name in schema.names}
+    return pa.Table.from_pydict(columns, schema=schema)
+
+
+def partition_dir(root: str | Path, table: str, year: int) -> Path:
+    return Path(root) / table / f"{PARTITION_FIELD.name}={int(year)}"
+
+
+def write_partition(root: str | Path, table: str, year: int, rows: Iterable[dict] | pa.Table) -> Path:
+    """Replace one year partition of one table with exactly these rows (zero rows leaves an empty file)."""
+    data = rows if isinstance(rows, pa.Table) else to_arrow(table, rows)
+    data = data.select(file_schema(table).names).cast(file_schema(table))
+    return _replace_file(partition_dir(root, table, year), data)
+
+
+def write_unpartitioned(root: str | Path, name: str, rows: Iterable[dict], schema: pa.Schema) -> Path:
+    """Replace a small unpartitioned table (e.g. the document log) with exactly these rows."""
+    rows = list(rows)
+    data = pa.Table.from_pydict({n: [r.get(n) for r in rows] for n in schema.names}, schema=schema)
+    return _replace_file(Path(root) / name, data)
+
+
+def _replace_file(folder: Path, data: pa.Table) -> Path:
+    """Write ``folder/part-0.parquet`` atomically (temp file + rename) and drop any other part file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{PART_FILE}.{uuid.uuid4().hex}.tmp"
+    try:
+        pq.write_table(data, tmp, compression="zstd")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, folder / PART_FILE)
+    finally:
+        tmp.unlink(missing_ok=True)
+    for stray in folder.glob("*.parquet"):
+        if stray.name != PART_FILE:
+            stray.unlink()
+    return folder / PART_FILE
+
+
+def open_dataset(root: str | Path, table: str) -> ds.Dataset:
+    """A pyarrow dataset of one table with the partition key typed explicitly (int16)."""
+    return ds.dataset(Path(root) / table, format="parquet", partitioning=PARTITIONING,
+                      schema=file_schema(table).append(PARTITION_FIELD))
+
+
+def read_table(root: str | Path, table: str, year: int | None = None) -> pa.Table:
+    dataset = open_dataset(root, table)
+    flt = ds.field(PARTITION_FIELD.name) == year if year is not None else None
+    return dataset.to_table(filter=flt)
+
+
+def years_present(root: str | Path, table: str) -> list[int]:
+    folder = Path(root) / table
+    if not folder.is_dir():
+        return []
+    prefix = f"{PARTITION_FIELD.name}="
+    return sorted(int(p.name[len(prefix):]) for p in folder.iterdir() if p.name.startswith(prefix))

@@ -1,0 +1,117 @@
+"""Parse the new documents of the crawl manifest, and assemble one report year's dataset rows."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .dedup import choose_versions
+from .manifest import latest_by_url, read_rows
+from .parsed_store import ParsedStore
+from .process import process_document
+from .rawstore import RawStore
+
+# Documents that are reports (even if their tables could not be read) go to the reports table;
+# everything else only to the document log.
+REPORT_STATUSES = frozenset({"ok", "no_tables", "unreadable"})
+
+
+@dataclass
+class ParseRun:
+    parsed: int = 0
+    unchanged: int = 0
+    missing_raw: int = 0
+    statuses: Counter = field(default_factory=Counter)
+    years_changed: set[int] = field(default_factory=set)
+    failures: list[dict] = field(default_factory=list)  # url, status, reason
+
+
+def stored_documents(data_dir: str | Path) -> list[dict]:
+    """The latest manifest row of every URL that is currently stored (reports before attachments)."""
+    latest = latest_by_url(read_rows(data_dir))
+    rows = [r for r in latest.values() if r.get("outcome") in ("stored", "unchanged") and r.get("sha256")
+            and r.get("kind") in ("report", "attachment")]
+    return sorted(rows, key=lambda r: (r.get("kind") != "report", r["url"]))
+
+
+def parse_new(data_dir: str | Path, portals: dict[str, dict]) -> ParseRun:
+    """Parse every stored document whose bytes or parser version changed since the last run."""
+    run = ParseRun()
+    store, parsed = RawStore(Path(data_dir) / "raw"), ParsedStore(data_dir)
+    pages: dict[str, dict] = {}
+    for row in stored_documents(data_dir):
+        url, sha = row["url"], row["sha256"]
+        if parsed.is_current(url, sha):
+            run.unchanged += 1
+            continue
+        parent_url = row.get("parent_url")
+        parent = (pages.get(parent_url) or parsed.get(parent_url)) if parent_url else None
+        try:
+            data = store.get(sha)
+        except FileNotFoundError:
+            run.missing_raw += 1
+            run.failures.append({"url": url, "status": "missing_raw", "reason": f"raw document {sha} not in store"})
+            continue
+        result = process_document(data, row, portals.get(row.get("portal_id")), parent)
+        parsed.put(url, sha, result)
+        if row.get("kind") == "report":
+            pages[url] = result
+        report = result["report"]
+        run.parsed += 1
+        run.statuses[report.get("parse_status")] += 1
+        if report.get("report_year"):
+            run.years_changed.add(int(report["report_year"]))
+        if report.get("parse_status") != "ok":
+            run.failures.append({"url": url, "status": report.get("parse_status"), "reason": report.get("parse_reason")})
+    return run
+
+
+def all_results(data_dir: str | Path) -> list[dict]:
+    """Every parse result of a document that is still stored (withdrawn documents drop out)."""
+    current = {r["url"] for r in stored_documents(data_dir)}
+    return [res for res in ParsedStore(data_dir).all() if res["report"].get("source_url") in current]
+
+
+def document_log(results: Iterable[dict]) -> list[dict]:
+    rows = []
+    for res in results:
+        rep = res["report"]
+        rows.append({
+            "url": rep.get("source_url"), "portal_id": rep.get("portal_id"), "kind": rep.get("kind"),
+            "parent_url": rep.get("parent_url"), "content_sha256": rep.get("content_sha256"),
+            "raw_path": rep.get("raw_path"), "fetched_at": rep.get("fetched_at"), "title": rep.get("title"),
+            "report_year": rep.get("report_year"), "template_generation": rep.get("template_generation"),
+            "parse_status": rep.get("parse_status"), "parse_reason": rep.get("parse_reason"),
+            "n_facts": len(res.get("facts") or []), "parser_version": rep.get("parser_version"),
+        })
+    return rows
+
+
+def assemble_year(results: Iterable[dict], year: int) -> dict[str, list[dict]]:
+    """Rows of the reports, facts, checks and sources tables for one report year.
+
+    Several documents of one (agency, year) — mirrors, corrections, a page and its attachment — become
+    one report row (the chosen version) and one source row each; facts and checks come from the chosen
+    version only, so nothing is double-counted.
+    """
+    candidates = []
+    by_source: dict[tuple[str, str], dict] = {}
+    for res in results:
+        rep = res["report"]
+        if rep.get("report_year") != year or rep.get("parse_status") not in REPORT_STATUSES:
+            continue
+        rep = {**rep, "n_facts": len(res.get("facts") or [])}
+        candidates.append(rep)
+        by_source[(rep.get("source_url"), rep.get("content_sha256"))] = res
+    reports, sources = choose_versions(candidates)
+    facts: list[dict] = []
+    checks: list[dict] = []
+    for rep in reports:
+        res = by_source[(rep.get("source_url"), rep.get("content_sha256"))]
+        for fact in res.get("facts") or []:
+            facts.append({**fact, "report_id": rep["report_id"], "report_year": year})
+        for check in res.get("checks") or []:
+            checks.append({**check, "report_id": rep["report_id"], "report_year": year})
+    return {"reports": reports, "facts": facts, "checks": checks, "sources": sources}
