@@ -4,9 +4,12 @@ Legal basis (see docs/data-dictionary.md, "Timeliness"):
 * 《政府信息公开条例》(2008, 国务院令第492号) art. 31: every 行政机关 publishes its report before 31 March.
   Applies to report years up to and including 2018: the revised 条例 took effect on 2019-05-15, after
   the 2018 reports were due (2019-03-31), so the 2018 report falls under the old rule.
-* Revised 条例 (2019, 国务院令第711号) art. 49, from the 2019 reports on: every 行政机关 (departments,
-  townships, subdistrict offices, vertical bureaux, State Council departments …) before 31 January;
-  the 本级政府 report of a 县级以上地方人民政府 (published by its 主管部门) before 31 March.
+* Revised 条例 (2019, 国务院令第711号) art. 49, from the 2019 reports on: 县级以上人民政府部门 (State
+  Council departments and local government departments) before 31 January; the 本级政府 report of a
+  县级以上地方人民政府 (published by its 主管部门) before 31 March. Art. 49 names no date for township
+  governments, subdistrict offices, zone committees, vertical bureaux' local offices or authorised
+  organisations: they get 31 January, the departments' date, because their reports feed the county
+  report due on 31 March (an interpretation, documented as such).
 """
 
 from __future__ import annotations
