@@ -1,0 +1,239 @@
+"""Derived values and the identities of spec/checks.csv, evaluated per report.
+
+A failed identity is a finding about the published table, never a reason to change a value: printed
+facts are left as they are. Derived facts fill only what the template does not print (group subtotals,
+g2/g3 litigation totals, a blank 总计 column).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from pipeline.indicators import APPLICANT_TYPES, SPEC_DIR, catalogue
+
+SIX = APPLICANT_TYPES[:-1]
+_TERM = re.compile(r"^([a-z0-9_.]+)(?:\[([a-z_.]+)\])?$")
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    generations: frozenset[str]
+    per_applicant: bool
+    lhs: tuple[str, ...]
+    rhs: tuple[str, ...]
+    severity: str
+    expression: str
+
+
+@cache
+def rules() -> list[Rule]:
+    out = []
+    with (SPEC_DIR / "checks.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            expr = row["expression"]
+            lhs, _, rhs = expr.partition("==")
+            out.append(
+                Rule(
+                    rule_id=row["rule_id"],
+                    generations=frozenset(row["generations"].split()),
+                    per_applicant=row["applies_to"].startswith("each applicant"),
+                    lhs=tuple(t.strip() for t in lhs.split("+")),
+                    rhs=tuple(t.strip() for t in rhs.split("+")),
+                    severity=row["severity"],
+                    expression=expr,
+                )
+            )
+    return out
+
+
+def _derived_fact(code: str, applicant: str, value: float, detail: str, table_id: str) -> dict:
+    ind = catalogue().get(code)
+    return {
+        "indicator": code,
+        "applicant_type": applicant,
+        "value": value,
+        "unit": ind.unit if ind else "count",
+        "value_raw": None,
+        "unit_raw": None,
+        "value_status": "derived",
+        "row_label_raw": detail,
+        "col_label_raw": None,
+        "table_id": table_id,
+        "row_idx": None,
+        "col_idx": None,
+        "match_method": "derived",
+        "match_score": 1.0,
+        "source_text": None,
+    }
+
+
+def derive(facts: list[dict], generation: str) -> list[dict]:
+    """Return facts with derived values added (and blank 总计 cells replaced by their derived sum)."""
+    if generation not in ("g2", "g3"):
+        return facts
+    index: dict[tuple[str, str], int] = {(f["indicator"], f["applicant_type"]): i for i, f in enumerate(facts)}
+    out = list(facts)
+
+    def val(code: str, app: str) -> float | None:
+        i = index.get((code, app))
+        return out[i]["value"] if i is not None else None
+
+    # 1. Blank 总计 column: Σ of the six applicant columns.
+    for i, f in enumerate(facts):
+        if f["table_id"] != "t3" or f["applicant_type"] != "total" or f["value"] is not None:
+            continue
+        if f["value_status"] not in ("blank", "dash"):
+            continue
+        parts = [val(f["indicator"], a) for a in SIX]
+        if any(p is not None for p in parts):
+            d = _derived_fact(f["indicator"], "total", float(sum(p for p in parts if p is not None)),
+                              f["row_label_raw"] or "", "t3")
+            d.update(value_raw=f["value_raw"], col_label_raw=f["col_label_raw"], row_idx=f["row_idx"],
+                     col_idx=f["col_idx"], row_label_raw=f["row_label_raw"])
+            out[i] = d
+    # 2. Group subtotals the template does not print.
+    cat = catalogue()
+    groups = ["apply.result.withheld", "apply.result.unable", "apply.result.not_processed"]
+    if generation == "g3":
+        groups.append("apply.result.other")
+    for group in groups:
+        children = [c for c, ind in cat.items() if ind.parent == group]
+        for app in APPLICANT_TYPES:
+            if (group, app) in index:
+                continue
+            vals = [val(c, app) for c in children]
+            if any(v is not None for v in vals):
+                label = "Σ " + " + ".join(children)
+                index[(group, app)] = len(out)
+                out.append(_derived_fact(group, app, float(sum(v for v in vals if v is not None)), label, "t3"))
+    # 3. g2/g3 print no overall litigation block: direct + after review.
+    for suffix in ("total", "upheld", "corrected", "other"):
+        code = f"litigation.all.{suffix}"
+        if (code, "na") in index:
+            continue
+        a, b = val(f"litigation.direct.{suffix}", "na"), val(f"litigation.after_review.{suffix}", "na")
+        if a is not None and b is not None:
+            index[(code, "na")] = len(out)
+            out.append(_derived_fact(code, "na", a + b, f"litigation.direct.{suffix} + litigation.after_review.{suffix}", "t4"))
+    return out
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
+def evaluate(facts: list[dict], generation: str) -> list[dict]:
+    """One result per (rule, applicant column) of the rules that apply to this generation."""
+    values: dict[tuple[str, str], float | None] = {}
+    status: dict[tuple[str, str], str] = {}
+    for f in facts:
+        key = (f["indicator"], f["applicant_type"])
+        if key not in values:
+            values[key] = f["value"]
+            status[key] = f["value_status"]
+    out: list[dict] = []
+    for rule in rules():
+        if generation not in rule.generations:
+            continue
+        if rule.rule_id.startswith("xyear."):
+            out.append(_result(rule, "na", "skipped", None, None, "needs two report years of one agency"))
+            continue
+        if rule.rule_id == "t3.total_column":
+            out.extend(_total_column(rule, values, status, generation))
+            continue
+        apps = APPLICANT_TYPES if rule.per_applicant else ("na",)
+        for app in apps:
+            out.append(_eval_one(rule, app, values, status))
+    return out
+
+
+def _terms(terms: tuple[str, ...], app: str, values: dict) -> tuple[list[float | None], list[str]]:
+    vals: list[float | None] = []
+    names: list[str] = []
+    for t in terms:
+        if t.startswith("sum(") and "apply.new.channel.*" in t:
+            chans = [k for k in values if k[0].startswith("apply.new.channel.") and k[1] == app]
+            if not chans:
+                vals.append(None)
+            else:
+                vs = [values[k] for k in chans]
+                vals.append(None if any(v is None for v in vs) else float(sum(vs)))
+            names.append("Σ apply.new.channel.*")
+            continue
+        m = _TERM.match(t)
+        code, col = (m.group(1), m.group(2) or app) if m else (t, app)
+        vals.append(values.get((code, col)))
+        names.append(code)
+    return vals, names
+
+
+def _eval_one(rule: Rule, app: str, values: dict, status: dict) -> dict:
+    lv, ln = _terms(rule.lhs, app, values)
+    rv, rn = _terms(rule.rhs, app, values)
+    if rule.rule_id == "t3.other_split" and status.get(("apply.result.other", app)) == "derived":
+        return _result(rule, app, "skipped", None, None, "（六） subtotal not printed: derived from the same rows")
+    missing = [n for n, v in zip(ln + rn, lv + rv, strict=True) if v is None]
+    if missing:
+        if len(missing) == len(ln) + len(rn):
+            detail = "all terms missing or blank"
+        else:
+            detail = "missing or blank: " + ", ".join(missing[:6])
+        return _result(rule, app, "skipped", None, None, detail)
+    observed = float(sum(lv))
+    expected = float(sum(rv))
+    ok = _close(observed, expected)
+    return _result(rule, app, "passed" if ok else "failed", expected, observed,
+                   rule.expression if ok else f"{' + '.join(rule.lhs)} = {observed:g} but {' + '.join(rule.rhs)} = {expected:g}")
+
+
+def _total_column(rule: Rule, values: dict, status: dict, generation: str) -> list[dict]:
+    out = []
+    for code, ind in catalogue().items():
+        if not ind.applicant_breakdown or generation not in ind.generations or ind.printed_in(generation) != "yes":
+            continue
+        total = values.get((code, "total"))
+        parts = [values.get((code, a)) for a in SIX]
+        if total is None and all(p is None for p in parts):
+            continue
+        r = Rule(rule.rule_id, rule.generations, False, (f"{code}[total]",), tuple(f"{code}[{a}]" for a in SIX),
+                 rule.severity, rule.expression)
+        if status.get((code, "total")) == "derived":
+            out.append(_result(r, "total", "skipped", None, None, f"{code}: 总计 blank, derived from the six columns"))
+            continue
+        res = _eval_one(r, "total", values, status)
+        res["detail"] = f"{code}: {res['detail']}"
+        out.append(res)
+    return out
+
+
+def _result(rule: Rule, app: str, st: str, expected: float | None, observed: float | None, detail: str) -> dict:
+    return {
+        "rule_id": rule.rule_id,
+        "applicant_type": app,
+        "severity": rule.severity,
+        "status": st,
+        "passed": None if st == "skipped" else st == "passed",
+        "expected": expected,
+        "observed": observed,
+        "detail": detail,
+    }
+
+
+def check_xyear_carry(prev: list[dict], cur: list[dict]) -> list[dict]:
+    """xyear.carry for two consecutive reports of one agency: carried_in(N) == carried_forward(N-1)."""
+    rule = next(r for r in rules() if r.rule_id == "xyear.carry")
+    before = {f["applicant_type"]: f["value"] for f in prev if f["indicator"] == "apply.carried_forward"}
+    now = {f["applicant_type"]: f["value"] for f in cur if f["indicator"] == "apply.carried_in"}
+    out = []
+    for app in APPLICANT_TYPES:
+        a, b = now.get(app), before.get(app)
+        if a is None or b is None:
+            out.append(_result(rule, app, "skipped", None, None, "missing or blank in one of the years"))
+        else:
+            ok = _close(a, b)
+            out.append(_result(rule, app, "passed" if ok else "failed", b, a, rule.expression))
+    return out

@@ -1,0 +1,712 @@
+"""parse_document: raw bytes of one report page → report row, canonical facts, check results.
+
+Flow: dispatch by media type / file name / magic bytes → reader (HTML, text, or the office reader) →
+classify each table (t2 / t3 / t4 / g1 统计表 / g0 regional form) → one generic template-driven mapper
+→ derived values → checks. Never raises: a page that is not a report, or whose tables cannot be read,
+comes back as a report row with parse_status and parse_reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from pipeline import PARSER_VERSION
+from pipeline.checks import derive, evaluate
+from pipeline.decode import decode
+from pipeline.generation import detect
+from pipeline.indicators import APPLICANT_TYPES, catalogue, unit_for_local, unit_of
+from pipeline.labels import clean_label, has_cjk, head_key, label_key, local_code
+from pipeline.numbers import UNITS, parse_cell, to_canonical
+from pipeline.readers.base import ExtractedDocument, Table
+from pipeline.report_meta import (
+    agency_name,
+    looks_like_report,
+    page_meta,
+    pick_title,
+    publish_date,
+    report_year,
+    section6,
+    template_cited,
+)
+from pipeline.templates import (
+    APPLICANT_HEADERS,
+    GROUP_HEADERS,
+    T2_ORDER,
+    T4_ORDER,
+    col_key,
+    match_key,
+    row_index,
+    t2_template,
+    t3_row_order,
+    t4_template,
+)
+
+_UNIT_SET = frozenset(UNITS)
+_HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|table|div|p|meta|tr|td)\b", re.I)
+_UNIT_IN_HEADER = re.compile(r"单位\s*[:：]?\s*(万元|元|千元|亿元)")
+
+KIND_MARKS: dict[str, tuple[str, ...]] = {
+    "t3": ("本年新收", "上年结转", "结转下年度", "申请人情况", "商业企业", "予以公开", "办理结果", "科研机构"),
+    "t4": ("行政复议", "行政诉讼", "结果维持", "结果纠正", "尚未审结", "复议后起诉", "未经复议直接起诉"),
+    "t2": ("第二十条", "信息内容", "规章", "行政许可", "行政处罚", "行政强制", "规范性文件", "行政事业性收费"),
+    "stat": ("统计指标", "收到申请数", "申请答复数", "申请办结数", "回应解读", "主动公开政府信息数", "举报投诉数量", "统计数"),
+    "regional": ("指标名称", "历年累计", "受理依申请公开信息总数", "否决公开", "主动公开信息数", "主动公开文件数",
+                 "对申请的答复", "行政申诉", "计量单位", "同意公开答复数"),
+}
+TABLE_ID = {"t2": "t2", "t3": "t3", "t4": "t4", "stat": "stat", "regional": "regional"}
+
+
+@dataclass
+class ParseResult:
+    report: dict
+    facts: list[dict] = field(default_factory=list)
+    checks: list[dict] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """Plain JSON types only (dates are already ISO strings)."""
+        return {"report": dict(self.report), "facts": [dict(f) for f in self.facts], "checks": [dict(c) for c in self.checks]}
+
+
+# ----------------------------------------------------------------------------------------- dispatch
+
+
+def _sniff_format(data: bytes, media_type: str | None, filename: str | None) -> str:
+    mt = (media_type or "").lower()
+    fn = (filename or "").lower()
+    head = data[:8]
+    if head.startswith(b"%PDF") or "pdf" in mt or fn.endswith(".pdf"):
+        return "binary"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "binary"
+    if head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8\xff") or head.startswith(b"GIF8"):
+        return "binary"
+    if any(x in mt for x in ("word", "excel", "spreadsheet", "officedocument", "msword", "image/")):
+        return "binary"
+    if fn.endswith((".doc", ".docx", ".xls", ".xlsx", ".wps", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".gif")):
+        return "binary"
+    if "html" in mt or fn.endswith((".htm", ".html", ".shtml", ".jsp", ".php", ".aspx")):
+        return "html"
+    if mt.startswith("text/plain") or fn.endswith(".txt"):
+        return "text"
+    if b"\x00" in data[:2048] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary"
+    return "html" if _HTML_SNIFF.search(data[:65536]) else "text"
+
+
+def _read(data: bytes, media_type: str | None, filename: str | None) -> tuple[ExtractedDocument | None, str | None]:
+    """(document, error reason)."""
+    kind = _sniff_format(data, media_type, filename)
+    if kind == "binary":
+        try:
+            from pipeline.readers.office import read_binary  # colleague's reader; optional here
+        except ImportError:
+            return None, "binary document and no office reader available (pipeline.readers.office)"
+        try:
+            return read_binary(data, media_type, filename), None
+        except Exception as e:  # noqa: BLE001 - any reader failure is a per-document finding
+            return None, f"office reader failed: {type(e).__name__}: {e}"[:300]
+    text = decode(data, media_type).text
+    if kind == "html":
+        from pipeline.readers.html import read_html
+
+        return read_html(text), None
+    from pipeline.readers.text import read_text
+
+    return read_text(text), None
+
+
+def parse_document(
+    data: bytes, *, url: str | None = None, media_type: str | None = None, filename: str | None = None
+) -> ParseResult:
+    """Parse one document. Never raises; see report['parse_status'] / ['parse_reason']."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        data = str(data).encode("utf-8", "replace")
+    data = bytes(data)
+    report = _empty_report(data, url)
+    try:
+        return _parse(data, report, url, media_type, filename)
+    except Exception as e:  # noqa: BLE001 - the contract is a report row, never a crash
+        report["parse_status"] = "unreadable"
+        report["parse_reason"] = f"parser error: {type(e).__name__}: {e}"[:300]
+        return ParseResult(report, [], [])
+
+
+def _empty_report(data: bytes, url: str | None) -> dict:
+    return {
+        "title": None,
+        "agency_name": None,
+        "report_year": None,
+        "publish_date": None,
+        "template_generation": "unknown",
+        "template_cited": None,
+        "parse_status": "unreadable",
+        "parse_reason": None,
+        "source_format": None,
+        "source_url": url,
+        "content_sha256": hashlib.sha256(data).hexdigest(),
+        "parser_version": PARSER_VERSION,
+        "n_facts": 0,
+        "checks_passed": 0,
+        "checks_failed": 0,
+        "has_table2": False,
+        "has_table3": False,
+        "has_table4": False,
+        "text_section6": None,
+        "site_id_code": None,
+        "site_name": None,
+        "site_domain": None,
+        "column_name": None,
+        "breadcrumb": None,
+        "content_source": None,
+    }
+
+
+def _parse(data: bytes, report: dict, url, media_type, filename) -> ParseResult:
+    if not data.strip():
+        report["parse_status"] = "unreadable"
+        report["parse_reason"] = "empty document"
+        return ParseResult(report)
+    doc, err = _read(data, media_type, filename)
+    if doc is None:
+        report["parse_status"] = "unreadable"
+        report["parse_reason"] = err
+        return ParseResult(report)
+    report["source_format"] = doc.source_format
+    text = doc.text or ""
+    meta = doc.meta or {}
+    title = pick_title(meta, text)
+    report["title"] = title
+    report["agency_name"] = agency_name(title)
+    report["report_year"] = report_year(title, text)
+    report["publish_date"] = publish_date(meta, text)
+    report["template_cited"] = template_cited(text)
+    report["text_section6"] = section6(text)
+    report.update(page_meta(meta, text, url or meta.get("Url")))
+
+    tables = list(doc.tables)
+    classified = [(t, classify(t.rows)) for t in tables]
+    if not any(k for _, k in classified) and doc.source_format != "text":
+        from pipeline.readers.text import text_tables
+
+        classified = [(t, classify(t.rows)) for t in text_tables(text)]
+    kinds = {k for _, k in classified if k}
+    table_text = "\n".join(" | ".join(r) for t, k in classified if k for r in t.rows)
+    generation = detect(kinds, table_text, text)
+    report["template_generation"] = generation
+
+    facts: list[dict] = []
+    seen: set[tuple[str, str]] = set()
+    for t, kind in classified:
+        if not kind:
+            continue
+        for f in map_table(t, kind, generation):
+            key = (f["indicator"], f["applicant_type"])
+            if key in seen:
+                continue
+            seen.add(key)
+            facts.append(f)
+
+    is_report = looks_like_report(title, text)
+    if not facts:
+        facts = _prose_facts(text, report["report_year"])
+        if facts and generation == "unknown":
+            report["template_generation"] = generation = "g0" if (report["report_year"] or 9999) <= 2013 else "unknown"
+    if not facts and not is_report:
+        report["parse_status"] = "not_a_report"
+        report["parse_reason"] = "no 政府信息公开 annual-report title or heading and no statistics table"
+        return ParseResult(report)
+
+    facts = derive(facts, generation)
+    checks = evaluate(facts, generation) if facts else []
+    report["has_table2"] = any(f["table_id"] == "t2" for f in facts)
+    report["has_table3"] = any(f["table_id"] == "t3" and f["value_status"] != "derived" for f in facts)
+    report["has_table4"] = any(f["table_id"] == "t4" and f["value_status"] != "derived" for f in facts)
+    report["n_facts"] = len(facts)
+    report["checks_passed"] = sum(1 for c in checks if c["status"] == "passed")
+    report["checks_failed"] = sum(1 for c in checks if c["status"] == "failed")
+    if facts:
+        report["parse_status"] = "ok"
+        if not kinds:
+            report["parse_reason"] = "no statistics table; key figures taken from the text"
+    else:
+        report["parse_status"] = "no_tables"
+        n = len(tables)
+        report["parse_reason"] = (
+            f"{n} table(s) on the page but none matched a known statistics template" if n
+            else "no statistics table found and no figures extracted from the text"
+        )
+    return ParseResult(report, facts, checks)
+
+
+def _prose_facts(text: str, year: int | None) -> list[dict]:
+    try:
+        from pipeline.prose import extract_prose_facts  # colleague's module; optional here
+    except ImportError:
+        return []
+    try:
+        out = extract_prose_facts(text, year) or []
+    except Exception:  # noqa: BLE001 - prose extraction is best effort
+        return []
+    return [f for f in out if isinstance(f, dict) and f.get("indicator")]
+
+
+# ------------------------------------------------------------------------------------ classification
+
+
+def classify(rows: list[list[str]]) -> str | None:
+    """Which template a grid is, from the marker words its cells contain."""
+    seen: set[str] = set()
+    n = 0
+    for row in rows:
+        for cell in row:
+            if cell and cell not in seen:
+                seen.add(cell)
+                n += 1
+                if n > 600:
+                    break
+    blob = "|".join(label_key(c) for c in seen if len(c) < 200)
+    scores = {k: sum(1 for m in marks if m in blob) for k, marks in KIND_MARKS.items()}
+    if scores["t3"] >= 3:
+        return "t3"
+    if scores["t4"] >= 4 and scores["t3"] < 2 and len(rows) <= 8:
+        return "t4"
+    if scores["t2"] >= 3 and ("第二十条" in blob or "信息内容" in blob or scores["t2"] >= 4):
+        return "t2"
+    if scores["regional"] >= 2 and scores["regional"] >= scores["stat"]:
+        return "regional"
+    if scores["stat"] >= 2:
+        return "stat"
+    if scores["t4"] >= 4 and len(rows) <= 8:
+        return "t4"
+    # No header words: count rows that match a row template.
+    best, best_n = None, 0
+    for kind in ("stat", "regional"):
+        idx = row_index(kind)
+        hits = sum(1 for r in rows if r and r[0] and idx.match(r[0]) is not None)
+        if hits > best_n:
+            best, best_n = kind, hits
+    return best if best_n >= 4 else None
+
+
+# ------------------------------------------------------------------------------------------ mapping
+
+
+def _fact(code: str, applicant: str, raw: str | None, unit_ctx: str | None, row_label: str | None,
+          col_label: str | None, table_id: str, r: int | None, c: int | None, method: str, score: float) -> dict:
+    cell = parse_cell(raw)
+    unit_raw = cell.unit_raw or unit_ctx
+    unit = unit_of(code) if code in catalogue() else unit_for_local(unit_raw)
+    value = to_canonical(cell.value, unit_raw, unit)
+    return {
+        "indicator": code,
+        "applicant_type": applicant,
+        "value": value,
+        "unit": unit,
+        "value_raw": raw if raw is not None else "",
+        "unit_raw": unit_raw,
+        "value_status": cell.status,
+        "row_label_raw": row_label,
+        "col_label_raw": col_label,
+        "table_id": table_id,
+        "row_idx": r,
+        "col_idx": c,
+        "match_method": method,
+        "match_score": float(score),
+        "source_text": None,
+    }
+
+
+def map_table(table: Table, kind: str, generation: str) -> list[dict]:
+    if kind == "t3":
+        return _map_t3(table, generation)
+    if kind == "t4":
+        return _map_t4(table)
+    if kind == "t2":
+        return _map_t2(table, generation)
+    return _map_rows(table, kind)
+
+
+def _ids(table: Table) -> list[list[int]]:
+    ids = getattr(table, "ids", None)
+    if ids is not None:
+        return ids
+    # Without span information every slot is its own cell.
+    return [[r * 1000 + c for c in range(len(row))] for r, row in enumerate(table.rows)]
+
+
+def _is_value(cell: str) -> bool:
+    return parse_cell(cell).status in ("reported", "dash")
+
+
+def _is_label(cell: str) -> bool:
+    return bool(cell) and has_cjk(cell) and parse_cell(cell).status == "text" and cell.strip() not in _UNIT_SET
+
+
+# -- row tables: g0 regional form, g1 统计表
+
+
+def _header_roles(rows: list[list[str]]) -> tuple[int, dict[str, int]]:
+    """(first data row, role → column) from header words (单位 / 本年度 / 统计数 / 历年累计)."""
+    roles: dict[str, int] = {}
+    start = 0
+    for r, row in enumerate(rows[:6]):
+        keys = [label_key(c) for c in row]
+        if sum(1 for k in keys if k) < 2:
+            continue
+        if not any(k in ("指标名称", "统计指标", "单位", "计量单位", "统计数", "历年累计", "本年度", "指标")
+                   or k.endswith("年度") or "累计" in k for k in keys):
+            continue
+        start = r + 1
+        for c, k in enumerate(keys):
+            if not k:
+                continue
+            if "累计" in k:
+                roles.setdefault("cum", c)
+            elif "单位" in k and "填报" not in k:
+                roles.setdefault("unit", c)
+            elif k in ("统计数", "本年度", "本期", "本期实际", "数量", "数值") or re.fullmatch(r"(20\d\d|本)年度?(统计数)?", k) \
+                    or k.endswith("年度") or "统计数" in k:
+                roles.setdefault("value", c)
+            elif k in ("序号", "代码"):
+                roles.setdefault("seq", c)
+    return start, roles
+
+
+def _map_rows(table: Table, kind: str) -> list[dict]:
+    rows = table.rows
+    ids = _ids(table)
+    idx = row_index(kind)
+    start, roles = _header_roles(rows)
+    skip_cols = {roles.get("unit"), roles.get("value"), roles.get("cum"), roles.get("seq")} - {None}
+    out: list[dict] = []
+    last_pos = -1
+    for r in range(start, len(rows)):
+        row = rows[r]
+        label_cells = [(c, x) for c, x in enumerate(row) if c not in skip_cols and _is_label(x)]
+        if not label_cells:
+            continue
+        # Distinct label cells (a rowspan 其中 cell repeats); the most specific is the last one.
+        distinct: list[tuple[int, str]] = []
+        for c, x in label_cells:
+            if not distinct or distinct[-1][1] != x:
+                distinct.append((c, x))
+        lab_c, label = distinct[-1]
+        raw_label = " ".join(x for _, x in distinct) if len(distinct) > 1 else label
+        # Value and unit.
+        unit_raw = None
+        if "unit" in roles and roles["unit"] < len(row):
+            u = row[roles["unit"]].strip()
+            unit_raw = u if u in _UNIT_SET or u.strip("()（）") in _UNIT_SET else None
+        val_c: int | None = None
+        if "value" in roles and roles["value"] < len(row):
+            val_c = roles["value"]
+            if ids[r][val_c] == ids[r][lab_c]:
+                val_c = None
+        if val_c is None:
+            for c in range(lab_c + 1, len(row)):
+                if c == roles.get("cum") or c == roles.get("unit"):
+                    continue
+                x = row[c].strip()
+                if x in _UNIT_SET or x.strip("()（）") in _UNIT_SET:
+                    unit_raw = unit_raw or x.strip("()（）")
+                    continue
+                if _is_value(x) or (x == "" and "value" in roles):
+                    val_c = c
+                    break
+        raw = row[val_c] if val_c is not None else None
+        m = idx.match(label, last_pos)
+        if m is None and len(distinct) > 1:
+            m = idx.match("".join(x for _, x in distinct), last_pos)
+        key = label_key(label)
+        if m is None:
+            if key in GROUP_HEADERS or head_key(label) in GROUP_HEADERS:
+                continue
+            if raw is None or parse_cell(raw).status != "reported" or len(key) < 2 or len(key) > 60:
+                continue
+            code, method, score = local_code(label), "exact", 1.0
+        else:
+            code, method, score, pos = m
+            last_pos = pos
+        if raw is None:
+            raw = ""
+        col_label = _col_header(rows, start, val_c) if val_c is not None else None
+        out.append(_fact(code, "na", raw, unit_raw, raw_label, col_label, TABLE_ID[kind], r, val_c, method, score))
+    return out
+
+
+def _col_header(rows: list[list[str]], start: int, c: int) -> str | None:
+    parts = []
+    for r in range(min(start, len(rows))):
+        if c < len(rows[r]) and rows[r][c] and rows[r][c] not in parts:
+            parts.append(rows[r][c])
+    return " / ".join(parts) or None
+
+
+# -- table 三
+
+
+def _applicant_of(header: str) -> str | None:
+    k = label_key(header)
+    if k in APPLICANT_HEADERS:
+        return APPLICANT_HEADERS[k]
+    for name, app in APPLICANT_HEADERS.items():
+        if len(name) >= 3 and name in k:
+            return app
+    return None
+
+
+def _map_t3(table: Table, generation: str) -> list[dict]:
+    rows = table.rows
+    ids = _ids(table)
+    width = max((len(r) for r in rows), default=0)
+    # Header rows: everything before the first row that has a value-like cell and a row label.
+    first_data = None
+    for r, row in enumerate(rows):
+        if sum(1 for x in row if _is_value(x)) >= 2 and any(_is_label(x) for x in row):
+            first_data = r
+            break
+        if any(label_key(x).startswith(("本年新收", "上年结转")) for x in row if x):
+            first_data = r
+            break
+    if first_data is None:
+        return []
+    col_app: list[str | None] = [None] * width
+    col_hdr: list[str] = [""] * width
+    for c in range(width):
+        labels = []
+        for r in range(first_data):
+            x = rows[r][c] if c < len(rows[r]) else ""
+            if x and x not in labels:
+                labels.append(x)
+        col_hdr[c] = " / ".join(labels)
+        for x in reversed(labels):
+            app = _applicant_of(x)
+            if app:
+                col_app[c] = app
+                break
+    first_app_col = next((c for c in range(width) if col_app[c]), None)
+    idx = row_index("t3")
+    order = t3_row_order(generation)
+    data_rows = [r for r in range(first_data, len(rows)) if any(x.strip() for x in rows[r])]
+    out: list[dict] = []
+    last_pos = -1
+    for i, r in enumerate(data_rows):
+        row, rid = rows[r], ids[r]
+        boundary = first_app_col
+        if boundary is None or any(_is_label(x) for x in row[boundary:]) and not any(_is_value(x) for x in row[:boundary]):
+            boundary = next((c for c, x in enumerate(row) if _is_value(x) or (x == "" and c > 0)), len(row))
+        labels: list[str] = []
+        for x in row[:boundary]:
+            if x and (not labels or labels[-1] != x) and _is_label(x):
+                labels.append(x)
+        if not labels and boundary < len(row) and _is_label(row[boundary]):
+            continue
+        cells: list[tuple[int, str]] = []
+        seen_ids: set[int] = set()
+        for c in range(boundary, len(row)):
+            if rid[c] in seen_ids or rid[c] == -1:
+                continue
+            seen_ids.add(rid[c])
+            cells.append((c, row[c]))
+        if not cells or all(not _is_value(x) and x.strip() for _, x in cells):
+            continue
+        # Row code: most specific label, then the joined path, then template position.
+        m = None
+        for cand in ([labels[-1], "".join(labels)] if labels else []):
+            m = idx.match(cand, last_pos)
+            if m:
+                break
+        if m is None:
+            if labels and len(data_rows) != len(order):
+                key = label_key(labels[-1])
+                if key in GROUP_HEADERS or not any(parse_cell(x).status == "reported" for _, x in cells):
+                    continue
+                code, method, score = local_code(labels[-1]), "exact", 1.0
+            elif i < len(order):
+                code, method, score = order[i], "positional", 0.5
+            else:
+                continue
+        else:
+            code, method, score, last_pos = m
+        apps = _assign_applicants(cells, col_app)
+        row_label = " ".join(labels) if labels else None
+        for (c, raw), (app, how) in zip(cells, apps, strict=False):
+            if app is None:
+                continue
+            mm = method if how == "header" else ("positional" if method != "positional" else method)
+            out.append(_fact(code, app, raw, None, row_label, col_hdr[c] or None, "t3", r, c, mm,
+                             score if how == "header" else min(score, 0.9)))
+    return _dedupe_first(out)
+
+
+def _assign_applicants(cells: list[tuple[int, str]], col_app: list[str | None]) -> list[tuple[str | None, str]]:
+    """Applicant column of each distinct value cell: header when consistent, else order, else identity."""
+    by_header = [col_app[c] if c < len(col_app) else None for c, _ in cells]
+    if len(cells) == 7:
+        if by_header == list(APPLICANT_TYPES):
+            return [(a, "header") for a in APPLICANT_TYPES]
+        return [(a, "position") for a in APPLICANT_TYPES]
+    if len(cells) == 6 and all(by_header) and len(set(by_header)) == 6:
+        return [(a, "header") for a in by_header]
+    if len(cells) > 7:
+        # Phantom columns: keep the last as 总计 and pick the 6 cells whose sum closes the identity.
+        vals = [parse_cell(x).value for _, x in cells]
+        total = vals[-1]
+        body = list(range(len(cells) - 1))
+        keep = body[:6]
+        if total is not None:
+            from itertools import combinations
+
+            for combo in combinations(body, 6):
+                if all(vals[j] is not None for j in combo) and abs(sum(vals[j] for j in combo) - total) < 1e-9:
+                    keep = list(combo)
+                    break
+        out: list[tuple[str | None, str]] = [(None, "position")] * len(cells)
+        for a, j in zip(APPLICANT_TYPES[:6], keep, strict=True):
+            out[j] = (a, "position")
+        out[-1] = ("total", "position")
+        return out
+    if len(cells) == 6:
+        return [(a, "position") for a in APPLICANT_TYPES[:6]]
+    return [(a, "header") if a else (None, "header") for a in by_header]
+
+
+def _dedupe_first(facts: list[dict]) -> list[dict]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for f in facts:
+        k = (f["indicator"], f["applicant_type"])
+        if k not in seen:
+            seen.add(k)
+            out.append(f)
+    return out
+
+
+# -- table 四
+
+
+def _map_t4(table: Table) -> list[dict]:
+    rows = table.rows
+    ids = _ids(table)
+    tmpl = t4_template()
+    # The data row: the one with most value cells (distinct source cells).
+    best_r, best_cells = None, []
+    for r, row in enumerate(rows):
+        seen: set[int] = set()
+        cells = []
+        for c, x in enumerate(row):
+            if ids[r][c] in seen:
+                continue
+            seen.add(ids[r][c])
+            if _is_value(x) or (x == "" and any(_is_value(y) for y in row)):
+                cells.append((c, x))
+        if len(cells) > len(best_cells):
+            best_r, best_cells = r, cells
+    if best_r is None or len(best_cells) < 3:
+        return []
+    out = []
+    mapped = []
+    for c, raw in best_cells:
+        path = [rows[r][c] for r in range(best_r) if c < len(rows[r]) and rows[r][c]]
+        block = col = None
+        for x in reversed(path):
+            k = head_key(x)
+            if col is None:
+                hit = match_key(k, tmpl.cols, 0.75)
+                if hit and k not in tmpl.rows:
+                    col = hit[0]
+                    continue
+            if block is None:
+                hit = match_key(k, tmpl.rows, 0.8)
+                if hit:
+                    block = hit[0]
+        mapped.append((c, raw, block, col, " / ".join(dict.fromkeys(path))))
+    codes = [f"{b}.{s}" if b and s else None for _, _, b, s, _ in mapped]
+    ok = all(codes) and len(set(codes)) == len(codes) and all(x in catalogue() for x in codes)
+    if not ok and len(best_cells) == 15:
+        codes = list(T4_ORDER)
+        method = "positional"
+    elif not ok:
+        return []
+    else:
+        method = "exact"
+    for (c, raw, _, _, hdr), code in zip(mapped, codes, strict=True):
+        out.append(_fact(code, "na", raw, None, hdr or None, hdr or None, "t4", best_r, c, method,
+                         1.0 if method == "exact" else 0.6))
+    return out
+
+
+# -- table 二
+
+
+def _map_t2(table: Table, generation: str) -> list[dict]:
+    rows = table.rows
+    ids = _ids(table)
+    tmpl = t2_template()
+    out: list[dict] = []
+    headers: list[tuple[int, str]] = []
+    collecting_header = False
+    for r, row in enumerate(rows):
+        rid = ids[r]
+        cells: list[tuple[int, str]] = []
+        seen: set[int] = set()
+        for c, x in enumerate(row):
+            if rid[c] in seen or rid[c] == -1:
+                continue
+            seen.add(rid[c])
+            cells.append((c, x))
+        nonempty = [(c, x) for c, x in cells if x.strip()]
+        if not nonempty:
+            continue
+        first = label_key(nonempty[0][1])
+        if "第二十条" in first and len({x for _, x in nonempty}) == 1:
+            headers, collecting_header = [], False
+            continue
+        if first.startswith("信息内容"):
+            headers = [(c, x) for c, x in cells[1:] if x.strip()]
+            collecting_header = not headers
+            continue
+        if collecting_header and len(nonempty) == 1 and _is_label(nonempty[0][1]):
+            if match_key(col_key(nonempty[0][1]), tmpl.cols, 0.8):
+                headers.append((nonempty[0][0], nonempty[0][1]))
+                continue
+        hit = match_key(head_key(cells[0][1]), tmpl.rows, 0.8) if cells[0][1] else None
+        if not hit:
+            continue
+        collecting_header = False
+        prefix, row_method, row_score = hit
+        values = cells[1:]
+        if not values:
+            continue
+        assigned: list[tuple[int, str, str | None, str | None, str]] = []
+        hdr_suffix = [(match_key(col_key(h), tmpl.cols, 0.8), h) for _, h in headers]
+        if headers and len(values) == len(headers):
+            for (c, raw), (hit2, h) in zip(values, hdr_suffix, strict=True):
+                assigned.append((c, raw, hit2[0] if hit2 else None, h, hit2[1] if hit2 else "exact"))
+        elif headers and getattr(table, "ids", None) is not None:
+            for c, raw in values:
+                h = next((hh for hc, hh in reversed(headers) if hc <= c), None)
+                hit2 = match_key(col_key(h), tmpl.cols, 0.8) if h else None
+                assigned.append((c, raw, hit2[0] if hit2 else None, h, "positional"))
+        else:
+            order = T2_ORDER.get(generation, {}).get(prefix, ())
+            for (c, raw), suffix in zip(values, order, strict=False):
+                assigned.append((c, raw, suffix, None, "positional"))
+        used: set[str] = set()
+        for c, raw, suffix, h, how in assigned:
+            if not suffix:
+                continue
+            code = f"{prefix}.{suffix}"
+            if code not in catalogue() or code in used:
+                continue
+            used.add(code)
+            unit_ctx = None
+            if h:
+                mu = _UNIT_IN_HEADER.search(clean_label(h))
+                unit_ctx = mu.group(1) if mu else None
+            method = row_method if how == "exact" and row_method == "exact" else ("positional" if how == "positional" else "fuzzy")
+            out.append(_fact(code, "na", raw, unit_ctx, cells[0][1], h, "t2", r, c, method,
+                             row_score if method != "positional" else 0.6))
+    return _dedupe_first(out)

@@ -1,0 +1,141 @@
+"""Grid helpers: expand HTML tables (rowspan/colspan) to rectangular grids, and rebuild rows from flat text.
+
+Real pages nest tables, repeat header rows, put `&nbsp;` in blank cells and over-declare spans; the
+expansion below is linear in the number of cells and never trusts a span beyond sane bounds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.readers.base import Table
+
+_WS = re.compile(r"\s+")
+_MAX_SPAN = 60  # Word exports sometimes declare rowspan=9999; clamp to keep grids small.
+_MAX_COLS = 80
+
+
+def cell_text(el) -> str:
+    """Visible text of a cell, whitespace collapsed, nested tables excluded (they are read on their own)."""
+    parts: list[str] = []
+    _collect(el, parts, top=True)
+    return _WS.sub(" ", "".join(parts)).strip()
+
+
+def _collect(el, parts: list[str], top: bool) -> None:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if not top and tag == "table":
+        return
+    if tag in ("script", "style"):
+        if el.tail:
+            parts.append(el.tail)
+        return
+    if tag == "br" or tag == "p" or tag == "div":
+        parts.append(" ")
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        _collect(child, parts, top=False)
+    if not top and el.tail:
+        parts.append(el.tail)
+
+
+def _span(value: str | None) -> int:
+    if not value:
+        return 1
+    m = re.match(r"\s*(\d+)", value)
+    if not m:
+        return 1
+    n = int(m.group(1))
+    return min(max(n, 1), _MAX_SPAN)
+
+
+def own_rows(table) -> list:
+    """<tr> elements of this table (thead/tbody/tfoot included), not those of nested tables."""
+    rows = []
+    for child in table:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag == "tr":
+            rows.append(child)
+        elif tag in ("tbody", "thead", "tfoot"):
+            rows.extend(c for c in child if isinstance(c.tag, str) and c.tag == "tr")
+    return rows
+
+
+@dataclass
+class GridTable(Table):
+    """A Table that also knows which slots came from the same source cell (ids[r][c]; -1 = padding)."""
+
+    ids: list[list[int]] | None = None
+
+
+def expand_table(table) -> GridTable:
+    """Span-expanded grid of one lxml <table>: a merged cell's text repeats in every slot it covers."""
+    grid: list[list[str]] = []
+    ids: list[list[int]] = []
+    pending: dict[tuple[int, int], tuple[str, int]] = {}
+    next_id = 0
+    for r, tr in enumerate(own_rows(table)):
+        row: list[str] = []
+        rid: list[int] = []
+        c = 0
+        cells = [td for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
+        for td in cells:
+            while (r, c) in pending:
+                text, cid = pending.pop((r, c))
+                row.append(text)
+                rid.append(cid)
+                c += 1
+            text = cell_text(td)
+            rs = _span(td.get("rowspan"))
+            cs = _span(td.get("colspan"))
+            if c + cs > _MAX_COLS:
+                cs = max(1, _MAX_COLS - c)
+            cid = next_id
+            next_id += 1
+            for dc in range(cs):
+                row.append(text)
+                rid.append(cid)
+                for dr in range(1, rs):
+                    pending[(r + dr, c + dc)] = (text, cid)
+            c += cs
+        while (r, c) in pending:
+            text, cid = pending.pop((r, c))
+            row.append(text)
+            rid.append(cid)
+            c += 1
+        grid.append(row)
+        ids.append(rid)
+    # Rows spanned past the last <tr> are dropped: they carry no new cells.
+    width = max((len(r) for r in grid), default=0)
+    for row, rid in zip(grid, ids, strict=True):
+        pad = width - len(row)
+        if pad:
+            row.extend([""] * pad)
+            rid.extend([-1] * pad)
+    return GridTable(rows=grid, ids=ids)
+
+
+_SPLIT = re.compile(r"\s*\|\s*|\t+|\s{2,}|(?<=[\d\-—–])\s+(?=[\d\-—–+])")
+
+
+def split_text_row(line: str) -> list[str]:
+    """Split one flattened row ('label | 1 | 2', 'label  1  2', 'label 1 2 3') into cells."""
+    line = line.strip().strip("|")
+    if not line:
+        return []
+    cells = [c for c in _SPLIT.split(line) if c != ""]
+    out: list[str] = []
+    for cell in cells:
+        # 'label 12' → ['label', '12'] when a label is followed by a single space and numbers.
+        m = _TRAILING_NUMS.match(cell)
+        if m and m.group(1).strip() and re.search(r"[\u4e00-\u9fff]", m.group(1)):
+            out.append(m.group(1).strip())
+            out.extend(m.group(2).split())
+        else:
+            out.append(cell)
+    return out
+
+
+_TRAILING_NUMS = re.compile(r"^(.*?[^\d\s.,+\-—])\s+((?:[+\-]?[\d.,]+\s*)+)$")

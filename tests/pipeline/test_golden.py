@@ -1,0 +1,73 @@
+"""Every labelled value of every real fixture is extracted exactly (golden values read by hand)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.labels import local_code
+from pipeline.parse import parse_document
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = sorted((ROOT / "golden").glob("*.json"))
+
+
+def _load(path: Path) -> tuple[dict, object]:
+    g = json.loads(path.read_text(encoding="utf-8"))
+    fixture = ROOT / "fixtures" / g["fixture"]
+    return g, parse_document(fixture.read_bytes(), filename=fixture.name)
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])
+def test_golden_facts_exact(path: Path) -> None:
+    g, res = _load(path)
+    got = {f"{f['indicator']}|{f['applicant_type']}": f for f in res.facts}
+    wrong = {}
+    for key, want in g["facts"].items():
+        f = got.get(key)
+        if f is None or f["value"] is None or abs(f["value"] - want) > 1e-6 or f["value_status"] != "reported":
+            wrong[key] = (want, None if f is None else (f["value"], f["value_status"]))
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])
+def test_golden_report_metadata(path: Path) -> None:
+    g, res = _load(path)
+    for key, want in g["report"].items():
+        assert res.report[key] == want, key
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])
+def test_golden_no_unexpected_codes_and_derived(path: Path) -> None:
+    g, res = _load(path)
+    got = {f"{f['indicator']}|{f['applicant_type']}": f for f in res.facts}
+    printed = {k for k, f in got.items() if f["value_status"] != "derived" and not k.startswith("local.")}
+    assert printed == set(g["facts"]), sorted(printed ^ set(g["facts"]))
+    for key, want in g.get("derived", {}).items():
+        assert got[key]["value_status"] == "derived" and got[key]["value"] == want, key
+    for key in g.get("absent", []):
+        assert key not in got
+    for label, want in g.get("local_rows", {}).items():
+        f = got[f"{local_code(label)}|na"]
+        assert f["value"] == want and f["row_label_raw"] == label
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])
+def test_golden_checks_all_pass_and_provenance(path: Path) -> None:
+    _, res = _load(path)
+    assert res.report["checks_failed"] == 0
+    assert res.report["checks_passed"] > 0
+    for f in res.facts:
+        if f["value_status"] == "derived":
+            continue
+        assert f["row_label_raw"] and f["value_raw"] is not None and f["match_method"]
+        assert f["row_idx"] is not None and f["col_idx"] is not None
+
+
+def test_cumulative_column_is_never_the_annual_value() -> None:
+    res = parse_document((ROOT / "fixtures/real/pingtan/t20170118_80485.htm").read_bytes())
+    values = {f["indicator"]: f["value"] for f in res.facts}
+    assert values["proactive.items_total"] == 3460  # not the 历年累计 85376
+    assert 85376 not in values.values()
