@@ -145,7 +145,9 @@ def read_pdf(data: bytes) -> ExtractedDocument:
         else:
             for i, (text, mean_score) in ocr_pdf_pages(data, scan_pages).items():
                 page_texts[i] = text
-                warnings.append(f"page {i + 1}: OCR text (mean confidence {mean_score:.2f})")
+                warnings.append(
+                    f"page {i + 1}: OCR text (mean confidence {mean_score:.2f}); tables not reconstructed"
+                )
             if len(scan_pages) * 2 >= len(page_texts):
                 source_format = "pdf_scan"
     if all(not t for t in page_texts):
