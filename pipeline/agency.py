@@ -52,6 +52,8 @@ _VERTICAL = re.compile(
     r"|.+(?:气象局|烟草专卖局|邮政管理局|海事局|地震局|通信管理局|消防救援(?:总队|支队|大队)|出入境边防检查站)$"
     r"|^国家外汇管理局.+"
 )
+# Named like a central body whatever site carries it; the weaker _NATIONAL needs a non-local context.
+_NATIONAL_STRONG = re.compile(r"^(?:国务院|国家|中华人民共和国|中国|海关总署|审计署|最高人民)|部$")
 _NATIONAL = re.compile(
     r"^(?:国务院|国家|中华人民共和国|中国|海关总署|审计署|最高人民)|(?:部|署|总局|委员会|银行|办公厅|局|院|会)$"
 )
@@ -147,6 +149,7 @@ def classify_agency(
         div = regions.resolve_name(n, year or 2020)
         level = div.level if div else _relative_level(rest)
     local = bool(places) or regions.mentions_place(n) or _relative_level(rest) is not None
+    local = local or any(alias in n for alias in regions.ALIASES)
     if _JUDICIAL.search(rest):
         return "other", level
     town = extract_township(n)
@@ -154,10 +157,11 @@ def classify_agency(
         return ("subdistrict_office" if town.endswith("街道") else "township_gov"), "township"
     if _VERTICAL.match(n) and (local or not n.startswith(("国家", "中国"))) and not _NATIONAL_ONLY.match(n):
         return "vertical_bureau", level
-    if not local:
-        if _NATIONAL.search(n):
-            return "state_council_dept", "national"
-        return "other", level
+    if not local and _NATIONAL_STRONG.search(n):
+        return "state_council_dept", "national"
+    if not local and level is None:
+        # No place and no local context (registry, SiteIDCode): a central body if it is named like one.
+        return ("state_council_dept", "national") if _NATIONAL.search(n) else ("other", None)
     if _DEV_ZONE.search(regions.split_leading_places(n, aliases=False)[1]):
         return "dev_zone_admin", level
     if level is None:

@@ -35,8 +35,9 @@ def is_correction(title: str | None) -> bool:
 def _group_key(c: dict) -> str:
     agency = c.get("agency_name_norm")
     if not agency:
-        # No agency: the title without re-issue markers stands in for it.
-        agency = "title:" + _TITLE_NOISE.sub("", unicodedata.normalize("NFKC", c.get("title") or c.get("source_url") or ""))
+        # No agency: the title without re-issue markers, within its portal, stands in for it.
+        title = _TITLE_NOISE.sub("", unicodedata.normalize("NFKC", c.get("title") or c.get("source_url") or ""))
+        agency = f"title:{c.get('portal_id') or _site(c) or ''}:{title}"
     return report_key(agency, c.get("report_year"))
 
 

@@ -122,18 +122,42 @@ def canonical_agency(name: str, d: Division | None, agency_type: str, year: int)
             return n
     elif rest and rest[0] in _RELATIVE_CHARS and rest[1:2] and region_path(d).endswith(rest[0]):
         rest = rest[1:]
-    else:
+    elif regions.mentions_place(n) or any(alias in n for alias in regions.ALIASES):
         return n
+    elif re.search(r"[省市县区州盟旗]", n.replace("城乡", "")) and _town_head(n) is None:
+        # Something place-like that is no known division (a zone, a village): leave the name alone.
+        return n
+    # else: a bare department (商务局) or township (新政镇) printed on its government's site: qualify it.
     if rest.startswith("政府"):
         rest = "人民" + rest
     return region_path(d) + rest
 
 
+# Words that stand for "this organ" without naming it (a title "2019年政府信息公开…" yields 政府).
+_GENERIC = frozenset({"政府", "人民政府", "本机关", "本单位", "本局", "本委", "我局", "我委", "我区", "我县", "我市", "我镇",
+                      "我乡", "机关", "单位", "部门"})
+
+
+def _meaningful(name: str | None) -> str | None:
+    """The name, or None when it does not name an organ."""
+    n = normalise_agency(name)
+    return name if n and len(n) >= 2 and n not in _GENERIC else None
+
+
 def _site_organ(site_name: str | None) -> str | None:
     """The organ behind a site name (张家界市永定区人民政府门户网站 → 张家界市永定区人民政府)."""
     n = normalise_agency(site_name)
-    n = re.sub(r"\(演示\)$|(?:门户网站|政府网站|政务网|网站|网)$", "", n)
+    n = re.sub(r"\(演示\)$", "", n)
+    n = re.sub(r"(?:门户网站|政府网站|政务网|网站|网)$", "", n)
     return n or None
+
+
+def _town_head(n: str) -> str | None:
+    """The township a name starts with (新政镇人民政府 → 新政镇), if its own name holds no other place."""
+    town = extract_township(n)
+    if not town or not n.startswith(town) or re.search(r"[省市县区州盟旗]", town[:-1]):
+        return None
+    return town
 
 
 def _join(value: Any) -> str | None:
@@ -150,11 +174,12 @@ def enrich_report(report: dict, *, portal: dict | None = None) -> dict:
     year = report.get("report_year")
     y = int(year) if year else regions.LAST_YEAR
     title = report.get("title") or ""
-    title_organ = organ_from_title(title)
-    content_source = report.get("content_source") or None
-    site_organ = _site_organ(report.get("site_name"))
-    organ = report.get("agency_name") or title_organ or content_source or site_organ
-    organ_names = [report.get("agency_name"), title_organ, content_source, site_organ]
+    title_organ = _meaningful(organ_from_title(title))
+    content_source = _meaningful(report.get("content_source"))
+    site_organ = _site_organ(report.get("site_name")) or _site_organ((portal or {}).get("name"))
+    printed = _meaningful(report.get("agency_name"))
+    organ = printed or title_organ or content_source or site_organ
+    organ_names = [printed, title_organ, content_source, site_organ]
 
     site_id = (report.get("site_id_code") or "").strip()
     contexts: list[tuple[str, Division]] = []
@@ -189,7 +214,13 @@ def enrich_report(report: dict, *, portal: dict | None = None) -> dict:
 
     if national:
         admin_level = "national"
-        region_code, source = NATIONAL_CODE, source or ("site_id_code" if site_id else "registry" if portal else None)
+        region_code = NATIONAL_CODE
+        if site_id.lower().startswith("bm"):
+            source = "site_id_code"
+        elif (portal or {}).get("admin_level") == "national":
+            source = "registry"
+        else:
+            source = "agency_name"
         div = None
     elif township:
         admin_level = "township"
@@ -200,7 +231,7 @@ def enrich_report(report: dict, *, portal: dict | None = None) -> dict:
 
     aggregate = is_regional_aggregate(title, report.get("text_head"))
     out.update(
-        agency_name=report.get("agency_name") or organ,
+        agency_name=printed or organ,
         region_code=region_code,
         region_source=source if region_code else None,
         province=div.province if div else None,
