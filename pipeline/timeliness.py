@@ -6,8 +6,9 @@ Legal basis (see docs/data-dictionary.md, "Timeliness"):
   the 2018 reports were due (2019-03-31), so the 2018 report falls under the old rule.
 * Revised 条例 (2019, 国务院令第711号) art. 49, from the 2019 reports on: 县级以上人民政府部门 (State
   Council departments and local government departments) before 31 January; the 本级政府 report of a
-  县级以上地方人民政府 (published by its 主管部门) before 31 March. Art. 49 names no date for township
-  governments, subdistrict offices, zone committees, vertical bureaux' local offices or authorised
+  县级以上地方人民政府 (published by its 主管部门) before 31 March. Zone committees that administer a
+  territory (平潭综合实验区, 两江新区) report as the government of that territory: 31 March. Art. 49 names
+  no date for township governments, subdistrict offices, vertical bureaux' local offices or authorised
   organisations: they get 31 January, the departments' date, because their reports feed the county
   report due on 31 March (an interpretation, documented as such).
 """
@@ -29,7 +30,7 @@ def deadline(report_year: int, agency_type: str | None, *, is_regional_aggregate
     due_year = int(report_year) + 1
     if report_year < FIRST_REVISED_REPORT_YEAR:
         return date(due_year, 3, 31)
-    if agency_type in GOVERNMENT_TYPES or is_regional_aggregate:
+    if agency_type in GOVERNMENT_TYPES or agency_type == "dev_zone_admin" or is_regional_aggregate:
         return date(due_year, 3, 31)
     return date(due_year, 1, 31)
 
