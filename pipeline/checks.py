@@ -151,7 +151,19 @@ def evaluate(facts: list[dict], generation: str) -> list[dict]:
     return out
 
 
+@cache
+def _parsed_terms(terms: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
+    out = []
+    for t in terms:
+        m = _TERM.match(t)
+        out.append((m.group(1), m.group(2)) if m else (t, None))
+    return tuple(out)
+
+
 def _terms(terms: tuple[str, ...], app: str, values: dict) -> tuple[list[float | None], list[str]]:
+    if not any(t.startswith("sum(") for t in terms):
+        parsed = _parsed_terms(terms)
+        return [values.get((code, col or app)) for code, col in parsed], [code for code, _ in parsed]
     vals: list[float | None] = []
     names: list[str] = []
     for t in terms:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Units that appear printed inside or next to a cell; longest first so 万元 wins over 元.
 UNITS = ("人次", "万元", "千元", "亿元", "元", "件", "条", "项", "个", "人", "次", "篇", "家", "份", "起", "宗", "场", "期")
@@ -33,6 +34,7 @@ def nfkc(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
+@lru_cache(maxsize=131072)
 def parse_cell(raw: str | None) -> Cell:
     """Parse one cell's text. '251000元' → (251000, '元'); '+5' → 5; '—' → dash; '' / &nbsp; → blank."""
     if raw is None:

@@ -9,15 +9,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lxml import etree
+
 from pipeline.readers.base import Table
 
 _WS = re.compile(r"\s+")
+_STRING = etree.XPath("string()")
 _MAX_SPAN = 60  # Word exports sometimes declare rowspan=9999; clamp to keep grids small.
 _MAX_COLS = 80
 
 
 def cell_text(el) -> str:
     """Visible text of a cell, whitespace collapsed, nested tables excluded (they are read on their own)."""
+    if next(el.iterdescendants("table"), None) is None:
+        return _WS.sub(" ", _STRING(el)).strip()
     parts: list[str] = []
     _collect(el, parts, top=True)
     return _WS.sub(" ", "".join(parts)).strip()

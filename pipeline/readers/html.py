@@ -38,15 +38,25 @@ META_NAMES = (
 )
 
 
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True)
+_CRUMB_TAG = re.compile(
+    r"<(?:div|nav|p|span|ul|td)\b[^>]*?\b(?:class|id)\s*=\s*[\"'][^\"']*(?:crumb|position|location|weizhi|dqwz|"
+    r"currentpos|lujing)[^\"']*[\"'][^>]*>",
+    re.I,
+)
+_CRUMB_WORDS = re.compile(r"(?:当前位置|您的位置|所在位置|您现在的位置)\s*[:：]?\s*\n?")
+_TEXT = etree.XPath("string()")
+
+
 def parse_tree(text: str):
     """lxml document for a decoded page; tolerant of XML declarations and empty input."""
     text = _XML_DECL.sub("", text, count=1)
     if not text.strip():
         text = "<html><body></body></html>"
-    try:
-        return lxml.html.document_fromstring(text)
-    except (etree.ParserError, ValueError):
-        return lxml.html.document_fromstring("<html><body>" + lxml.html.escape(text) + "</body></html>")
+    root = etree.fromstring(text, _PARSER)
+    if root is None:
+        root = etree.fromstring("<html><body>" + lxml.html.escape(text) + "</body></html>", _PARSER)
+    return root
 
 
 def read_html(text: str) -> ExtractedDocument:
@@ -58,88 +68,89 @@ def read_html(text: str) -> ExtractedDocument:
         content = m.get("content")
         if name and content is not None:
             meta.setdefault(name.strip(), content.strip())
-    title = doc.find(".//title")
-    if title is not None and title.text_content():
-        meta["<title>"] = " ".join(title.text_content().split())
-    for el in doc.iter("script", "style", "noscript", etree.Comment):
-        _drop_keep_tail(el)
-    crumb = _breadcrumb(doc)
-    if crumb:
-        meta["breadcrumb"] = crumb
+    title = next(doc.iter("title"), None)
+    if title is not None:
+        t = " ".join(_TEXT(title).split())
+        if t:
+            meta["<title>"] = t
+    etree.strip_elements(doc, "script", "style", "noscript", with_tail=False)
 
     tables: list[Table] = []
     for i, t in enumerate(doc.iter("table")):
         rows = own_rows(t)
-        if len(rows) < 2 and not t.findall(".//tr"):
+        if not rows:
             continue
-        probe = t.text_content()
-        if len(rows) < 1 or not _TABLE_HINT.search(probe[:20000]):
+        if not _TABLE_HINT.search(_TEXT(t)[:20000]):
             continue
         grid = expand_table(t)
         if grid.rows and any(any(c for c in r) for r in grid.rows):
             grid.origin = f"html table #{i}"
             tables.append(grid)
 
-    body = doc.body if doc.find("body") is not None else doc
-    text_out = _block_text(body)
+    body = next(doc.iter("body"), None)
+    text_out = _block_text(body if body is not None else doc)
+    crumb = _breadcrumb(text, text_out)
+    if crumb:
+        meta["breadcrumb"] = crumb
     return ExtractedDocument(text=text_out, tables=tables, source_format="html", meta=meta)
 
 
-def _drop_keep_tail(el) -> None:
-    parent = el.getparent()
-    if parent is None:
-        return
-    tail = el.tail
-    prev = el.getprevious()
-    if tail:
-        if prev is not None:
-            prev.tail = (prev.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-    parent.remove(el)
+_NEWLINE_TAGS = ("p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article",
+                 "header", "footer", "ul", "ol", "dl", "dt", "dd", "title", "pre", "blockquote")
 
 
 def _block_text(root) -> str:
-    """Text with a newline at every block boundary (cells separated by ' | ' to keep rows readable)."""
-    parts: list[str] = []
-    append = parts.append
-    in_cell = 0
-    for event, el in etree.iterwalk(root, events=("start", "end")):
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if event == "start":
-            if tag in ("td", "th"):
-                in_cell += 1
-                append(" | ")
-            elif tag == "table":
-                in_cell = 0
-                append("\n")
-            elif tag in _BLOCK:
-                append(" " if in_cell and tag != "tr" else "\n")
-            if el.text:
-                append(el.text)
-        else:
-            if tag in ("td", "th"):
-                in_cell = max(0, in_cell - 1)
-            elif tag in _BLOCK:
-                append(" " if in_cell and tag != "tr" else "\n")
-            if el.tail and el is not root:
-                append(el.tail)
-    text = _WS.sub(" ", "".join(parts))
+    """Text with a newline after every block (cells of a row separated by ' | ').
+
+    Done by editing tails and letting libxml2 serialise the text: a Python walk over every node is the
+    slowest part of reading a big page.
+    """
+    for el in root.iter("td", "th"):
+        el.tail = " | " + el.tail if el.tail else " | "
+        for sub in el.iter("p", "div", "br", "li"):
+            if sub is not el:
+                sub.tail = " " + sub.tail if sub.tail else " "
+    for el in root.iter(*_NEWLINE_TAGS):
+        tail = el.tail
+        if tail is None or not tail.startswith(" "):
+            el.tail = "\n" + tail if tail else "\n"
+        if el.tag == "br":
+            continue
+        first = el.text
+        el.text = "\n" + first if first else "\n"
+    text = etree.tostring(root, method="text", encoding=str, with_tail=False)
+    text = _WS.sub(" ", text)
     return _NL.sub("\n", text).strip()
 
 
-def _breadcrumb(doc) -> str | None:
-    for el in doc.iter("div", "span", "p", "td", "ul", "nav"):
-        cls = (el.get("class") or "") + " " + (el.get("id") or "")
-        if cls.strip() and _CRUMB_CLASS.search(cls):
-            anchors = [" ".join(a.text_content().split()) for a in el.iter("a")]
-            anchors = [a for a in anchors if a]
-            if len(anchors) >= 2 and sum(map(len, anchors)) <= 200:
-                return " > ".join(anchors)
-            txt = " ".join(el.text_content().split())
-            if 2 <= len(txt) <= 200 and (">" in txt or "»" in txt or "首页" in txt or "当前位置" in txt):
-                return _clean_crumb(txt)
-    return None
+def _breadcrumb(html: str, text: str) -> str | None:
+    """'首页 > 政务公开 > …' from the 当前位置 line(s) of the text, else from a crumb-classed element."""
+    m = _CRUMB_WORDS.search(text)
+    if m:
+        parts: list[str] = []
+        for line in text[m.end(): m.end() + 600].split("\n"):
+            for p in re.split(r"\s*(?:>|»|›|＞|→)\s*", line):
+                p = p.strip(" |")
+                if p:
+                    parts.append(p)
+            if len(line) > 24 or len(parts) >= 8 or (parts and len(parts[-1]) > 24):
+                break
+        parts = [p for p in parts if len(p) <= 24]
+        if parts:
+            return " > ".join(parts)
+    m2 = _CRUMB_TAG.search(html)
+    if not m2:
+        return None
+    frag = etree.fromstring("<div>" + html[m2.start(): m2.start() + 3000] + "</div>", _PARSER)
+    if frag is None:
+        return None
+    el = next(iter(frag.iter("body")), frag)
+    anchors = [" ".join(_TEXT(a).split()) for a in el.iter("a")][:10]
+    anchors = [a for a in anchors if a]
+    if len(anchors) >= 2:
+        return " > ".join(anchors[:8])
+    txt = " ".join(_TEXT(el).split())[:200]
+    return _clean_crumb(txt) if (">" in txt or "首页" in txt) else None
 
 
 def _clean_crumb(txt: str) -> str:

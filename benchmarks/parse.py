@@ -1,0 +1,201 @@
+"""Parser throughput: real fixtures and a generated corpus, next to lxml-only and pandas.read_html.
+
+    python benchmarks/parse.py            # 10,000 generated reports
+    python benchmarks/parse.py --quick    # 600 generated reports (under a minute)
+
+The last line is machine-readable:
+    parse: reports_per_s=<n> lxml_floor_ratio=<ours / lxml-only> read_html_ratio=<ours / pandas.read_html>
+All three are timed in the same run over the same bytes (real fixtures + generated corpus).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import sys
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import lxml.html  # noqa: E402
+
+from pipeline.parse import parse_document  # noqa: E402
+
+APPS = 7
+T3_ROWS_G3 = [
+    ("一、本年新收政府信息公开申请数量", None),
+    ("二、上年结转政府信息公开申请数量", None),
+    ("（一）予以公开", "三、本年度办理结果"),
+    ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "三、本年度办理结果"),
+    *[(f"{i}.{x}", "（三）不予公开") for i, x in enumerate(
+        ["属于国家秘密", "其他法律行政法规禁止公开", "危及“三安全一稳定”", "保护第三方合法权益", "属于三类内部事务信息",
+         "属于四类过程性信息", "属于行政执法案卷", "属于行政查询事项"], 1)],
+    *[(f"{i}.{x}", "（四）无法提供") for i, x in enumerate(
+        ["本机关不掌握相关政府信息", "没有现成信息需要另行制作", "补正后申请内容仍不明确"], 1)],
+    *[(f"{i}.{x}", "（五）不予处理") for i, x in enumerate(
+        ["信访举报投诉类申请", "重复申请", "要求提供公开出版物", "无正当理由大量反复申请", "要求行政机关确认或重新出具已获取信息"], 1)],
+    ("1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", "（六）其他处理"),
+    ("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "（六）其他处理"),
+    ("3.其他", "（六）其他处理"),
+    ("（七）总计", "三、本年度办理结果"),
+    ("四、结转下年度继续办理", None),
+]
+T3_ROWS_G2 = [r for r in T3_ROWS_G3 if r[1] != "（六）其他处理"]
+T3_ROWS_G2.insert(-2, ("（六）其他处理", "三、本年度办理结果"))
+CHROME = "".join(f"<li><a href='/c{i}/'>栏目{i}</a></li>" for i in range(120))
+TRAD = str.maketrans("政府信息开务处理结报总计数项规范强制执收费金额决议诉讼维纠审结单位万", "政府信息開務處理結報總計數項規範強製執收費金額決議訴訟維糾審結單位萬")
+
+
+def _cell(v: int | str, rng: random.Random, fullwidth: bool) -> str:
+    s = str(v)
+    if fullwidth:
+        s = s.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    if s == "0" and rng.random() < 0.05:
+        s = "&nbsp;"
+    return f"<td><p><span>{s}</span></p></td>"
+
+
+def make_report(i: int, rng: random.Random) -> bytes:
+    """One synthetic g2/g3 HTML report with random layout traits (spans, nesting, blanks, variants)."""
+    gen = "g3" if rng.random() < 0.7 else "g2"
+    year = 2021 + rng.randrange(4) if gen == "g3" else 2019 + rng.randrange(2)
+    agency = f"示例县第{i}镇人民政府"
+    trad = rng.random() < 0.05
+    fullwidth = rng.random() < 0.1
+    blank_total = rng.random() < 0.1
+    rows = T3_ROWS_G3 if gen == "g3" else T3_ROWS_G2
+    body = []
+    new = [rng.randrange(40), rng.randrange(4), 0, rng.randrange(2), 0, rng.randrange(3)]
+    for label, parent in rows:
+        vals = [rng.randrange(5) for _ in range(6)] if "总计" not in label else new
+        if label.startswith("一、"):
+            vals = new
+        total = "" if blank_total else sum(vals)
+        left = f"<td colspan='3'>{label}</td>" if parent is None else f"<td>{parent}</td><td colspan='2'>{label}</td>"
+        body.append("<tr>" + left + "".join(_cell(v, rng, fullwidth) for v in vals) + _cell(total, rng, fullwidth) + "</tr>")
+    head = (
+        "<tr><td rowspan='3' colspan='3'>（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>"
+        "<td colspan='7'>申请人情况</td></tr><tr><td rowspan='2'>自然人</td><td colspan='5'>法人或其他组织</td>"
+        "<td rowspan='2'>总计</td></tr><tr><td>商业<br/>企业</td><td>科研<br/>机构</td><td>社会公益组织</td>"
+        "<td>法律服务机构</td><td>其他</td></tr>"
+    )
+    t3 = f"<table border='1'>{head}{''.join(body)}</table>"
+    if gen == "g3":
+        t2 = (
+            "<table><tr><td colspan='4'>第二十条第（一）项</td></tr><tr><td>信息内容</td><td>本年制发件数</td>"
+            f"<td>本年废止件数</td><td>现行有效件数</td></tr><tr><td>规章</td><td>0</td><td>0</td><td>0</td></tr>"
+            f"<tr><td>行政规范性文件</td><td>{rng.randrange(30)}</td><td>{rng.randrange(5)}</td><td>{rng.randrange(300)}</td></tr>"
+            "<tr><td colspan='4'>第二十条第（五）项</td></tr><tr><td>信息内容</td><td colspan='3'>本年处理决定数量</td></tr>"
+            f"<tr><td>行政许可</td><td colspan='3'>{rng.randrange(3000)}</td></tr>"
+            "<tr><td colspan='4'>第二十条第（八）项</td></tr><tr><td>信息内容</td><td colspan='3'>本年收费金额（单位：万元）</td></tr>"
+            f"<tr><td>行政事业性收费</td><td colspan='3'>{rng.randrange(10**6) / 100}</td></tr></table>"
+        )
+    else:
+        t2 = (
+            "<table><tr><td colspan='4'>第二十条第（一）项</td></tr><tr><td>信息内容</td><td>本年新制作数量</td>"
+            "<td>本年新公开数量</td><td>对外公开总数量</td></tr><tr><td>规章</td><td>0</td><td>0</td><td>0</td></tr>"
+            "<tr><td colspan='4'>第二十条第（九）项</td></tr><tr><td>信息内容</td><td>采购项目数量</td><td colspan='2'>采购总金额</td></tr>"
+            f"<tr><td>政府集中采购</td><td>{rng.randrange(50)}</td><td colspan='2'>{rng.randrange(10**7)}元</td></tr></table>"
+        )
+    r = [rng.randrange(3) for _ in range(4)]
+    d = [rng.randrange(2) for _ in range(4)]
+    a = [0, 0, 0, 0]
+    t4_vals = r + [sum(r)] + d + [sum(d)] + a + [0]
+    t4 = (
+        "<table><tr><td colspan='5'>行政复议</td><td colspan='10'>行政诉讼</td></tr><tr>"
+        + "".join(f"<td rowspan='2'>{x}</td>" for x in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计"))
+        + "<td colspan='5'>未经复议直接起诉</td><td colspan='5'>复议后起诉</td></tr><tr>"
+        + "".join(f"<td>{x}</td>" for x in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计") * 2)
+        + "</tr><tr>" + "".join(f"<td>{v}</td>" for v in t4_vals) + "</tr></table>"
+    )
+    if rng.random() < 0.2:
+        t3 = f"<table class='layout'><tr><td><div>{t3}</div></td></tr></table>"
+    title = f"{agency}{year}年政府信息公开工作年度报告"
+    page = (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}_政府信息公开年报</title>"
+        f"<meta name='ArticleTitle' content='{title}'><meta name='PubDate' content='{year + 1}-01-2{rng.randrange(10)}'>"
+        f"<meta name='SiteIDCode' content='43080{rng.randrange(10**5):05d}'></head><body><ul class='nav'>{CHROME}</ul>"
+        f"<div class='breadcrumb'><a>首页</a> > <a>政务公开</a> > <a>年报</a></div>"
+        f"<h1>{title}</h1><p>本报告依据国办公开办函〔2021〕30号要求编制。一、总体情况</p>"
+        + "<p>2022年，本机关认真贯彻落实《条例》，扎实推进政务公开工作。</p>" * 15
+        + f"<p>二、主动公开政府信息情况</p>{t2}<p>三、收到和处理政府信息公开申请情况</p>{t3}"
+        f"<p>四、政府信息公开行政复议、行政诉讼情况</p>{t4}<p>五、存在的主要问题及改进情况</p><p>无。</p>"
+        f"<p>六、其他需要报告的事项</p><p>本年度未收取信息处理费。</p><div class='footer'>网站标识码：4308000001</div>"
+        "</body></html>"
+    )
+    if trad:
+        page = page.translate(TRAD)
+    return page.encode("utf-8")
+
+
+def corpus(n: int, seed: int = 7) -> list[bytes]:
+    rng = random.Random(seed)
+    return [make_report(i, rng) for i in range(n)]
+
+
+def real_fixtures() -> list[bytes]:
+    base = ROOT / "tests" / "fixtures"
+    return [p.read_bytes() for p in sorted((base / "real").rglob("*.htm"))] + [
+        p.read_bytes() for p in sorted((base / "seed").glob("*.txt"))
+    ]
+
+
+def _time(fn, docs: list[bytes]) -> float:
+    t0 = time.perf_counter()
+    for d in docs:
+        fn(d)
+    return time.perf_counter() - t0
+
+
+def _lxml_only(data: bytes) -> None:
+    lxml.html.document_fromstring(data)
+
+
+def _read_html(data: bytes) -> None:
+    import pandas as pd
+
+    try:
+        pd.read_html(io.StringIO(data.decode("utf-8", "replace")), flavor="lxml")
+    except ValueError:  # no <table>: read_html's way of saying so
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="600 generated reports instead of 10,000")
+    ap.add_argument("-n", type=int, default=None, help="generated corpus size")
+    args = ap.parse_args(argv)
+    n = args.n or (600 if args.quick else 10_000)
+    warnings.simplefilter("ignore")
+    real = real_fixtures()
+    gen = corpus(n)
+    for d in real[:1] + gen[:1]:  # warm caches (templates, label keys, OpenCC tables)
+        parse_document(d)
+    rows = []
+    totals = {"ours": 0.0, "lxml": 0.0, "read_html": 0.0}
+    for name, docs in (("real fixtures", real * 5), (f"generated ({n})", gen)):
+        ours = _time(parse_document, docs)
+        floor = _time(_lxml_only, docs)
+        naive = _time(_read_html, docs)
+        totals["ours"] += ours
+        totals["lxml"] += floor
+        totals["read_html"] += naive
+        rows.append((name, len(docs), ours, floor, naive))
+    print(f"{'corpus':22} {'docs':>6} {'ours s':>8} {'lxml s':>8} {'read_html s':>12} {'docs/s':>8} {'×lxml':>6} {'×read_html':>10}")
+    for name, k, ours, floor, naive in rows:
+        print(f"{name:22} {k:6d} {ours:8.2f} {floor:8.2f} {naive:12.2f} {k / ours:8.1f} {ours / floor:6.2f} {ours / naive:10.2f}")
+    total_docs = sum(r[1] for r in rows)
+    print(
+        f"parse: reports_per_s={total_docs / totals['ours']:.1f} "
+        f"lxml_floor_ratio={totals['ours'] / totals['lxml']:.2f} "
+        f"read_html_ratio={totals['ours'] / totals['read_html']:.2f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
