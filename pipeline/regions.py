@@ -295,3 +295,8 @@ def split_leading_places(text: str, *, aliases: bool = True) -> tuple[str, str]:
 def is_unique_name(name: str, year: int) -> bool:
     """True when exactly one division carries ``name`` in ``year``."""
     return len(_names_for_year(clamp_year(year)).get(name, ())) == 1
+
+
+def code_ranges(code: str) -> tuple[Division, ...]:
+    """Every validity range of ``code`` (oldest first)."""
+    return _by_code().get(code, ())

@@ -36,7 +36,7 @@ def _nearest(code: str | None, year: int) -> Division | None:
     hit = regions.lookup_code(code, year)
     if hit:
         return hit
-    ranges = regions._by_code().get(code, ())
+    ranges = regions.code_ranges(code)
     if not ranges:
         return None
     y = regions.clamp_year(year)
