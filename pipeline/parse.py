@@ -280,6 +280,8 @@ def classify(rows: list[list[str]]) -> str | None:
         return "stat"
     if scores["t4"] >= 4 and len(rows) <= 8:
         return "t4"
+    if "行政复议" in blob and len(rows) <= 8 and any(sum(1 for x in r if _is_value(x)) == 15 for r in rows):
+        return "t4"
     # No header words: count rows that match a row template.
     best, best_n = None, 0
     for kind in ("stat", "regional"):

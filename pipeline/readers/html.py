@@ -7,8 +7,8 @@ in the text because the footer carries 网站标识码 and the breadcrumb the co
 from __future__ import annotations
 
 import re
+from html import escape as html_escape
 
-import lxml.html
 from lxml import etree
 
 from pipeline.readers.base import ExtractedDocument, Table  # noqa: F401 - Table is the element type
@@ -53,9 +53,13 @@ def parse_tree(text: str):
     text = _XML_DECL.sub("", text, count=1)
     if not text.strip():
         text = "<html><body></body></html>"
-    root = etree.fromstring(text, _PARSER)
+    try:
+        root = etree.fromstring(text, _PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        root = None
     if root is None:
-        root = etree.fromstring("<html><body>" + lxml.html.escape(text) + "</body></html>", _PARSER)
+        safe = html_escape(text.replace("\x00", ""))
+        root = etree.fromstring("<html><body><pre>" + safe + "</pre></body></html>", _PARSER)
     return root
 
 

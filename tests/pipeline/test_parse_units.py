@@ -1,0 +1,98 @@
+"""Unit behaviour users notice: numbers, labels, grids, generation, dispatch and error rows."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from pipeline.generation import detect
+from pipeline.labels import head_key, label_key, local_code
+from pipeline.numbers import parse_cell, to_canonical
+from pipeline.parse import parse_document
+from pipeline.tables import expand_table, split_text_row
+from pipeline.templates import row_index
+
+
+def test_numbers_cover_real_cell_forms() -> None:
+    assert parse_cell("１２３").value == 123
+    assert parse_cell(" 1,234 ").value == 1234
+    assert parse_cell("+5").value == 5 and parse_cell("-8").value == -8
+    c = parse_cell("251000元")
+    assert (c.value, c.unit_raw) == (251000, "元")
+    assert parse_cell("12万元").unit_raw == "万元"
+    for dash in ("—", "——", "-", "/", "－"):
+        assert parse_cell(dash).status == "dash" and parse_cell(dash).value is None
+    assert parse_cell("\u00a0").status == "blank"
+    assert parse_cell("").status == "blank"
+    assert parse_cell("无").status == "text"
+    assert to_canonical(251000, "元", "cny_10k") == 25.1
+    assert to_canonical(3, "万元", "cny") == 30000
+
+
+def test_labels_normalise_width_numbering_quotes_and_traditional() -> None:
+    assert label_key("3.危及“三安全一稳定”") == label_key('3、危及"三安全一稳定"') == "危及三安全一稳定"
+    assert label_key("（二）部分公开") == label_key("(二)部分公开")
+    assert label_key("本年製發件數") == "本年制发件数"
+    assert head_key("现行有效件数（历史累计）") == "现行有效件数"
+    assert local_code("接受行政诉讼、举报数").startswith("local.") and len(local_code("x")) == 14
+
+
+def test_row_index_resolves_duplicate_labels_by_position() -> None:
+    idx = row_index("stat")
+    first = idx.match("四、行政复议数量")
+    assert first[0] == "review.total"
+    assert idx.match("（二）被依法纠错数", first[3])[0] == "review.corrected"
+    lit = idx.match("五、行政诉讼数量", first[3])
+    assert idx.match("（二）被依法纠错数", lit[3])[0] == "litigation.all.corrected"
+
+
+def test_fuzzy_and_deny_rules() -> None:
+    idx = row_index("t3")
+    m = idx.match("1.本机关不掌握相关政府信")  # truncated label
+    assert m and m[0] == "apply.result.unable.not_held" and m[1] == "fuzzy"
+    assert row_index("regional").match("政府信息公开收费减免金额") is None
+
+
+def test_expand_table_rowspan_colspan_and_ids() -> None:
+    t = etree.fromstring(
+        "<table><tr><td rowspan='2'>a</td><td colspan='2'>b</td></tr><tr><td>1</td><td>2</td></tr></table>",
+        etree.HTMLParser(),
+    ).find(".//table")
+    g = expand_table(t)
+    assert g.rows == [["a", "b", "b"], ["a", "1", "2"]]
+    assert g.ids[0][1] == g.ids[0][2] and g.ids[0][0] == g.ids[1][0]
+
+
+def test_split_text_row_variants() -> None:
+    assert split_text_row("规章 | 0 | 0 | 0") == ["规章", "0", "0", "0"]
+    assert split_text_row("行政许可  12  3") == ["行政许可", "12", "3"]
+    assert split_text_row("（一）予以公开 3 1 0 0 0 0 4")[1:] == ["3", "1", "0", "0", "0", "0", "4"]
+
+
+def test_generation_from_content_not_year() -> None:
+    assert detect({"t2", "t3"}, "本年新制作数量 其他处理 | 0", "") == "g2"
+    assert detect({"t2", "t3"}, "本年制发件数", "国办公开办函〔2019〕60号") == "g3"
+    assert detect({"stat"}, "", "") == "g1"
+    assert detect({"regional"}, "", "") == "g0"
+    assert detect(set(), "", "今年没有任何表格") == "unknown"
+
+
+def test_bad_inputs_give_a_status_never_an_exception() -> None:
+    for data, status in [
+        (b"", "unreadable"),
+        (b"\x00\x01\x02\xff" * 10, "unreadable"),
+        (b"%PDF-1.4 garbage", "unreadable"),
+        ("<html><body><p>今日天气晴</p></body></html>".encode(), "not_a_report"),
+    ]:
+        res = parse_document(data)
+        assert res.report["parse_status"] in (status, "unreadable"), res.report
+        assert res.report["parse_reason"]
+        assert res.to_json()["report"]["content_sha256"]
+
+
+def test_report_without_tables_is_flagged_not_silent() -> None:
+    html = "<html><head><title>某局2015年政府信息公开工作年度报告</title></head><body><p>今年工作很好。</p></body></html>"
+    res = parse_document(html.encode())
+    assert res.report["parse_status"] in ("no_tables", "ok")
+    if res.report["parse_status"] == "no_tables":
+        assert "no statistics table" in res.report["parse_reason"]
+    assert res.report["report_year"] == 2015 and res.report["agency_name"] == "某局"
