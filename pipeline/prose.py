@@ -12,7 +12,20 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 NUM = r"\s*(?<![第每\d.])(?P<num>\d+(?:,\d{3})*(?:\.\d+)?万?|[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万]*)\s*"
@@ -75,31 +88,101 @@ def _clause(sentence: str, start: int, end: int) -> str:
 
 def _count_rules() -> list[tuple[str, re.Pattern, re.Pattern | None, float]]:
     """(indicator, pattern with a num/unit group, clause veto, score) for counts."""
-    apply_veto = re.compile(r"咨询|主动公开|复议|诉讼|申诉|信访|举报|投诉|转办|结转|累计|其中|当面|网上|网络|信函|传真|邮件|来信|来访|办结|答复")
+    apply_veto = re.compile(
+        r"咨询|主动公开|复议|诉讼|申诉|信访|举报|投诉|转办|结转|累计|其中|当面|网上|网络|信函|传真|邮件|来信|来访|办结|答复"
+    )
     reply_veto = re.compile(r"咨询|主动公开|复议|诉讼|申诉|累计|信息数|政府信息\d")
     verbs = r"(?:收到|受理|接到|接收|新收)"
     return [
         # 收到政府信息公开申请70件 / 共受理依申请公开12件
-        ("apply.new", re.compile(verbs + GAP + r"{0,16}?申请" + GAP + r"{0,8}?" + NUM + COUNT_UNIT), apply_veto, 0.9),
+        (
+            "apply.new",
+            re.compile(verbs + GAP + r"{0,16}?申请" + GAP + r"{0,8}?" + NUM + COUNT_UNIT),
+            apply_veto,
+            0.9,
+        ),
         # 收到70件申请 / 收到12起政府信息依申请公开
-        ("apply.new", re.compile(verbs + GAP + r"{0,8}?" + NUM + COUNT_UNIT + GAP + r"{0,14}?申请"), apply_veto, 0.9),
+        (
+            "apply.new",
+            re.compile(verbs + GAP + r"{0,8}?" + NUM + COUNT_UNIT + GAP + r"{0,14}?申请"),
+            apply_veto,
+            0.9,
+        ),
         # 申请总数12件 / 依申请公开申请共计12件
-        ("apply.new", re.compile(r"申请(?:总数|总量|数量)" + GAP + r"{0,4}?" + NUM + COUNT_UNIT), apply_veto, 0.8),
-        ("apply.reply.partial", re.compile(r"部分(?:予以)?公开" + GAP + r"{0,6}?" + NUM + COUNT_UNIT), reply_veto, 0.85),
-        ("apply.reply.partial", re.compile(NUM + COUNT_UNIT + GAP + r"{0,4}?部分(?:予以)?公开"), reply_veto, 0.8),
-        ("apply.reply.granted", re.compile(r"(?<!部分)(?<!不)(?:同意公开|予以公开|全部公开|准予公开)" + GAP + r"{0,6}?" + NUM + COUNT_UNIT), reply_veto, 0.85),
-        ("apply.reply.granted", re.compile(NUM + COUNT_UNIT + r"[^,。;:!?\d\s部不]{0,4}?(?:同意|予以|全部)公开(?!信息)"), reply_veto, 0.8),
-        ("apply.reply.rejected_broad", re.compile(r"否决(?:公开)?" + GAP + r"{0,6}?" + NUM + COUNT_UNIT), reply_veto, 0.8),
-        ("apply.reply.refused", re.compile(r"(?:不予公开|不同意公开|不予以公开)(?!的?(?:政府)?信息)" + GAP + r"{0,6}?" + NUM + COUNT_UNIT), reply_veto, 0.85),
-        ("apply.reply.refused", re.compile(NUM + COUNT_UNIT + GAP + r"{0,4}?(?:不予公开|不同意公开|不予以公开)"), reply_veto, 0.8),
+        (
+            "apply.new",
+            re.compile(r"申请(?:总数|总量|数量)" + GAP + r"{0,4}?" + NUM + COUNT_UNIT),
+            apply_veto,
+            0.8,
+        ),
+        (
+            "apply.reply.partial",
+            re.compile(r"部分(?:予以)?公开" + GAP + r"{0,6}?" + NUM + COUNT_UNIT),
+            reply_veto,
+            0.85,
+        ),
+        (
+            "apply.reply.partial",
+            re.compile(NUM + COUNT_UNIT + GAP + r"{0,4}?部分(?:予以)?公开"),
+            reply_veto,
+            0.8,
+        ),
+        (
+            "apply.reply.granted",
+            re.compile(
+                r"(?<!部分)(?<!不)(?:同意公开|予以公开|全部公开|准予公开)"
+                + GAP
+                + r"{0,6}?"
+                + NUM
+                + COUNT_UNIT
+            ),
+            reply_veto,
+            0.85,
+        ),
+        (
+            "apply.reply.granted",
+            re.compile(NUM + COUNT_UNIT + r"[^,。;:!?\d\s部不]{0,4}?(?:同意|予以|全部)公开(?!信息)"),
+            reply_veto,
+            0.8,
+        ),
+        (
+            "apply.reply.rejected_broad",
+            re.compile(r"否决(?:公开)?" + GAP + r"{0,6}?" + NUM + COUNT_UNIT),
+            reply_veto,
+            0.8,
+        ),
+        (
+            "apply.reply.refused",
+            re.compile(
+                r"(?:不予公开|不同意公开|不予以公开)(?!的?(?:政府)?信息)" + GAP + r"{0,6}?" + NUM + COUNT_UNIT
+            ),
+            reply_veto,
+            0.85,
+        ),
+        (
+            "apply.reply.refused",
+            re.compile(NUM + COUNT_UNIT + GAP + r"{0,4}?(?:不予公开|不同意公开|不予以公开)"),
+            reply_veto,
+            0.8,
+        ),
         ("review.total", re.compile(r"行政复议" + GAP + r"{0,10}?" + NUM + COUNT_UNIT), None, 0.85),
         ("review.total", re.compile(NUM + COUNT_UNIT + GAP + r"{0,6}?行政复议"), None, 0.8),
         ("litigation.all.total", re.compile(r"行政诉讼" + GAP + r"{0,10}?" + NUM + COUNT_UNIT), None, 0.85),
         ("litigation.all.total", re.compile(NUM + COUNT_UNIT + GAP + r"{0,6}?行政诉讼"), None, 0.8),
         ("appeal.total", re.compile(r"行政申诉" + GAP + r"{0,10}?" + NUM + COUNT_UNIT), None, 0.85),
         ("appeal.total", re.compile(NUM + COUNT_UNIT + GAP + r"{0,6}?行政申诉"), None, 0.8),
-        ("fee.processing_fee.notices", re.compile(r"(?:收费|缴费)通知(?:书|单)?" + GAP + r"{0,6}?" + NUM + COUNT_UNIT), None, 0.8),
-        ("fee.processing_fee.notices", re.compile(r"(?:发出|下发|送达|出具)" + NUM + COUNT_UNIT + GAP + r"{0,6}?(?:收费|缴费)通知"), None, 0.8),
+        (
+            "fee.processing_fee.notices",
+            re.compile(r"(?:收费|缴费)通知(?:书|单)?" + GAP + r"{0,6}?" + NUM + COUNT_UNIT),
+            None,
+            0.8,
+        ),
+        (
+            "fee.processing_fee.notices",
+            re.compile(r"(?:发出|下发|送达|出具)" + NUM + COUNT_UNIT + GAP + r"{0,6}?(?:收费|缴费)通知"),
+            None,
+            0.8,
+        ),
     ]
 
 
@@ -108,21 +191,38 @@ _REVIEW_LIKE = re.compile(r"行政复议|行政诉讼|行政申诉")
 _NEG = r"(?:(?<!尚)未(?!经|审|结|办)|没有|无(?!正当))"
 _ZERO_RULES = [
     # 未收到有关政府信息公开的申请 / 没有受理依申请公开 / 未发生依申请公开
-    ("apply.new", re.compile(_NEG + r"(?:收到|接到|受理|发生|出现)" + GAP + r"{0,14}?(?:申请|依申请公开)"), 0.85),
+    (
+        "apply.new",
+        re.compile(_NEG + r"(?:收到|接到|受理|发生|出现)" + GAP + r"{0,14}?(?:申请|依申请公开)"),
+        0.85,
+    ),
     ("apply.new", re.compile(r"无(?:政府信息)?(?:公开)?(?:依申请公开|公开申请)(?:事项|情况|件)?"), 0.8),
     ("review.total", re.compile(_NEG + r"(?:发生|收到|出现|接到|有|涉及)?" + GAP + r"{0,20}?行政复议"), 0.85),
-    ("litigation.all.total", re.compile(_NEG + r"(?:发生|收到|出现|接到|有|涉及)?" + GAP + r"{0,28}?行政诉讼"), 0.85),
+    (
+        "litigation.all.total",
+        re.compile(_NEG + r"(?:发生|收到|出现|接到|有|涉及)?" + GAP + r"{0,28}?行政诉讼"),
+        0.85,
+    ),
     ("appeal.total", re.compile(_NEG + r"(?:发生|收到|出现|接到|有|涉及)?" + GAP + r"{0,28}?行政申诉"), 0.85),
-    ("fee.processing_fee.notices", re.compile(r"未(?:发出|下发|送达|出具)" + GAP + r"{0,6}?(?:收费|缴费)通知"), 0.8),
+    (
+        "fee.processing_fee.notices",
+        re.compile(r"未(?:发出|下发|送达|出具)" + GAP + r"{0,6}?(?:收费|缴费)通知"),
+        0.8,
+    ),
 ]
 _ZERO_TAIL = re.compile(r"(?P<kw>行政复议|行政诉讼|行政申诉)" + GAP + r"{0,16}?(?:均|都|皆)?为(?:0|零)")
 _ZERO_KW = {"行政复议": "review.total", "行政诉讼": "litigation.all.total", "行政申诉": "appeal.total"}
 
-_FEE_AMOUNT = re.compile(r"(?:收取|收缴|收费|费用|处理费)" + GAP + r"{0,16}?\s*(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*" + MONEY_UNIT)
-_FEE_ZERO = re.compile(
-    r"(?:未|没有|无|不|均未|并未)(?:收取|收缴|产生|发生|收)" + GAP + r"{0,8}?(?:信息处理费|任何费用|费用|检索费|复制费|成本费)"
-    r"|(?:信息处理费|收费)" + GAP + r"{0,6}?(?:为0|为零|0元)"
+_FEE_AMOUNT = re.compile(
+    r"(?:收取|收缴|收费|费用|处理费)" + GAP + r"{0,16}?\s*(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*" + MONEY_UNIT
 )
+_FEE_NOT_COLLECTED = (
+    r"(?:未|没有|无|不|均未|并未)(?:收取|收缴|产生|发生|收)"
+    + GAP
+    + r"{0,8}?(?:信息处理费|任何费用|费用|检索费|复制费|成本费)"
+)
+_FEE_ZERO_AMOUNT = r"(?:信息处理费|收费)" + GAP + r"{0,6}?(?:为0|为零|0元)"
+_FEE_ZERO = re.compile(f"{_FEE_NOT_COLLECTED}|{_FEE_ZERO_AMOUNT}")
 _FEE_CONTEXT = re.compile(r"信息公开|依申请|申请人|检索|复制|邮寄|成本费|处理费|收费及减免|申请")
 _FEE_VETO = re.compile(r"减免|事业性收费|收费金额|收费项目|收费标准|听证|罚没|非税收入|公示")
 
@@ -165,7 +265,9 @@ def _candidates(sentence: str, report_year: int | None, previous: str = "") -> l
                 continue
             if indicator.startswith("apply.reply") and "申请" not in sentence and "答复" not in sentence:
                 continue
-            if indicator.startswith(("review", "litigation", "appeal")) and re.search(r"咨询|累计|主动公开", clause):
+            if indicator.startswith(("review", "litigation", "appeal")) and re.search(
+                r"咨询|累计|主动公开", clause
+            ):
                 continue
             candidate = _emit_count(_reply_code(indicator, clause, report_year), m, score, sentence)
             if candidate:

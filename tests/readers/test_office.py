@@ -283,3 +283,12 @@ def test_doc_via_antiword_gives_text(monkeypatch):
     assert "2021年，无收取信息处理费情况。" in doc.text
     assert doc.tables == []
     assert any("antiword" in w for w in doc.warnings)
+
+
+def test_rtf_named_doc_goes_through_libreoffice():
+    if doc_reader.soffice_binary() is None:
+        pytest.skip("LibreOffice (soffice) not installed")
+    body = "".join(f"\\u{ord(c)}?" for c in "本年度共收到政府信息公开申请12件")
+    rtf = "{\\rtf1\\ansi{\\fonttbl\\f0 Arial;}\\f0 " + body + "\\par}"
+    doc = read_binary(rtf.encode("ascii"), "application/msword", "report.doc")
+    assert doc.text == "本年度共收到政府信息公开申请12件"

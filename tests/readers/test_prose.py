@@ -9,8 +9,21 @@ import pytest
 from pipeline.prose import cn_to_int, extract_prose_facts
 
 FACT_KEYS = {
-    "indicator", "applicant_type", "value", "unit", "value_raw", "unit_raw", "value_status", "row_label_raw",
-    "col_label_raw", "table_id", "row_idx", "col_idx", "match_method", "match_score", "source_text",
+    "indicator",
+    "applicant_type",
+    "value",
+    "unit",
+    "value_raw",
+    "unit_raw",
+    "value_status",
+    "row_label_raw",
+    "col_label_raw",
+    "table_id",
+    "row_idx",
+    "col_idx",
+    "match_method",
+    "match_score",
+    "source_text",
 }
 
 # 平潭县人民政府2011年政府信息公开工作年度报告 (t20120418_80716.htm), sections 二 and 三
@@ -21,7 +34,9 @@ PINGTAN_2011 = (
     "三、政府信息依申请公开工作情况 2011年全县未收到有关政府信息公开的申请，未收到有关政府信息公开行政复议申请。"
 )
 # 平潭综合实验区2016年度报告 (t20170118_80485.htm)
-PINGTAN_2016 = "2016年全区未收到有关政府信息公开申请。2016年我区未收到有关政府信息公开行政复议、提起行政诉讼的申请。"
+PINGTAN_2016 = (
+    "2016年全区未收到有关政府信息公开申请。2016年我区未收到有关政府信息公开行政复议、提起行政诉讼的申请。"
+)
 # 平潭综合实验区2021年度报告 (t20220208_80613.htm): 总体情况 and section 六
 PINGTAN_2021 = (
     "全年主动公开我区各级单位政府信息2645条，主要通过政府网站、政务新媒体、办公场所的LED屏及宣传栏进行公开。"
@@ -59,7 +74,11 @@ def test_pingtan_2011_zero_applications_and_reviews_not_the_item_counts():
 
 def test_pingtan_2016_review_and_litigation_zero_from_one_phrase():
     facts = facts_by_indicator(PINGTAN_2016, 2016)
-    assert {k: v["value"] for k, v in facts.items()} == {"apply.new": 0, "review.total": 0, "litigation.all.total": 0}
+    assert {k: v["value"] for k, v in facts.items()} == {
+        "apply.new": 0,
+        "review.total": 0,
+        "litigation.all.total": 0,
+    }
 
 
 def test_pingtan_2021_applications_and_processing_fee():
@@ -113,7 +132,10 @@ def test_replies_after_2019_use_the_result_codes():
 
 
 def test_broad_refusals():
-    assert facts_by_indicator("对申请的答复中，否决公开答复3件。", 2010)["apply.reply.rejected_broad"]["value"] == 3
+    assert (
+        facts_by_indicator("对申请的答复中，否决公开答复3件。", 2010)["apply.reply.rejected_broad"]["value"]
+        == 3
+    )
     facts = facts_by_indicator("答复申请8件，不予公开5件（其中信息不存在3件，非本部门掌握2件）。", 2011)
     assert facts["apply.reply.rejected_broad"]["value"] == 5
     assert "apply.reply.refused" not in facts
@@ -130,7 +152,11 @@ def test_no_review_or_litigation_phrase():
 
 def test_review_litigation_appeal_counts():
     facts = facts_by_indicator("本年度因政府信息公开被申请行政复议1起，提起行政诉讼2起，行政申诉1件。", 2012)
-    assert {k: v["value"] for k, v in facts.items()} == {"review.total": 1, "litigation.all.total": 2, "appeal.total": 1}
+    assert {k: v["value"] for k, v in facts.items()} == {
+        "review.total": 1,
+        "litigation.all.total": 2,
+        "appeal.total": 1,
+    }
     facts = facts_by_indicator("行政复议和行政诉讼均为零。", 2012)
     assert {k: v["value"] for k, v in facts.items()} == {"review.total": 0, "litigation.all.total": 0}
 
@@ -164,18 +190,24 @@ def test_g0_fees_in_yuan_become_ten_thousand_yuan():
     fee = facts_by_indicator("本年度共收取检索、复制费用120元。", 2010)["fee.application_fees"]
     assert fee["value"] == pytest.approx(0.012)
     assert (fee["unit"], fee["unit_raw"], fee["value_raw"]) == ("cny_10k", "元", "120元")
-    zero = facts_by_indicator("三、政府信息公开的收费及减免情况。本年度未收取任何费用。", 2012)["fee.application_fees"]
+    zero = facts_by_indicator("三、政府信息公开的收费及减免情况。本年度未收取任何费用。", 2012)[
+        "fee.application_fees"
+    ]
     assert (zero["value"], zero["unit"]) == (0.0, "cny_10k")
 
 
 def test_g3_processing_fee_amount_and_notices():
-    text = "依据《政府信息公开信息处理费管理办法》规定，本机关共发出收费通知2件，实际收取信息处理费共计400元。"
+    text = (
+        "依据《政府信息公开信息处理费管理办法》规定，本机关共发出收费通知2件，实际收取信息处理费共计400元。"
+    )
     facts = facts_by_indicator(text, 2022)
     assert facts["fee.processing_fee.amount"]["value"] == 400
     assert facts["fee.processing_fee.amount"]["unit"] == "cny"
     assert facts["fee.processing_fee.notices"]["value"] == 2
     assert "fee.application_fees" not in facts
-    assert facts_by_indicator("本年度收取信息处理费 380 元。", 2023)["fee.processing_fee.amount"]["value"] == 380
+    assert (
+        facts_by_indicator("本年度收取信息处理费 380 元。", 2023)["fee.processing_fee.amount"]["value"] == 380
+    )
     assert facts_by_indicator("本年度未收取信息处理费。", 2022)["fee.processing_fee.amount"]["value"] == 0
     # after 2021 a generic "no fees" sentence is not evidence about the 信息处理费
     assert extract_prose_facts("本年度未收取任何费用。", 2022) == []
@@ -183,7 +215,15 @@ def test_g3_processing_fee_amount_and_notices():
 
 @pytest.mark.parametrize(
     ("numeral", "value"),
-    [("十二", 12), ("一百二十三", 123), ("两", 2), ("十", 10), ("一千零五", 1005), ("三万二千", 32000), ("二〇一一", 2011)],
+    [
+        ("十二", 12),
+        ("一百二十三", 123),
+        ("两", 2),
+        ("十", 10),
+        ("一千零五", 1005),
+        ("三万二千", 32000),
+        ("二〇一一", 2011),
+    ],
 )
 def test_chinese_numerals(numeral, value):
     assert cn_to_int(numeral) == value
