@@ -2,7 +2,8 @@
 
 A row records what was asked (url, portal), what came back (status, charsets, sha256, title, publish
 date from the page meta) and what became of it (``outcome``: stored, unchanged, failed, blocked,
-robots, too_large, not_found, withdrawn). Files are per crawl run (``<data>/manifest/<run>.jsonl``)
+robots, too_large, not_found, withdrawn, timeout, refused, offsite), and for reports what changed since the last
+crawl (``change``: new, changed, reissued, withdrawn). Files are per crawl run (``<data>/manifest/<run>.jsonl``)
 so concurrent or crashed runs never corrupt each other; readers take the union.
 """
 
@@ -15,6 +16,8 @@ from pathlib import Path
 
 # Outcomes after which a URL is not fetched again by an incremental crawl.
 DONE_OUTCOMES = frozenset({"stored", "unchanged"})
+# Outcomes that the next crawl asks again (every discovered URL must end stored or explained).
+RETRY_OUTCOMES = frozenset({"failed", "timeout", "blocked", "robots", "too_large", "not_found", "refused"})
 
 
 @dataclass
@@ -36,6 +39,8 @@ class ManifestRow:
     listing_url: str | None = None
     parent_url: str | None = None
     change: str | None = None  # new / changed / reissued / withdrawn (incremental crawl)
+    column: str | None = None  # the column (seed/listing root) the URL was found in
+    listing_date: str | None = None  # the date the listing showed next to it (a newer one means "changed")
     reason: str | None = None
     extra: dict = field(default_factory=dict)
 

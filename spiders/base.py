@@ -1,25 +1,45 @@
-"""What every family spider shares: the portal record, the incremental "already stored" set, article
-pages into FetchedDocument items, attachments, and a failure row for every request that did not land."""
+"""What every family spider shares: the portal record, the incremental state read from the manifest,
+the decision about each listing entry (new / changed / re-issued / already stored), when to stop paging,
+article pages into FetchedDocument items, attachments, and a failure row for every request that did not land.
+
+Incremental rules (the manifest is the memory):
+* a URL stored before is never downloaded again, unless its listing shows a newer date than when it was
+  stored (then it is asked again: new bytes → ``changed``, same bytes → ``unchanged``);
+* a column is paged until a page whose report links are all known (nightly), or back to a report year
+  (backfill), so an unchanged portal costs its first listing pages only;
+* a known URL that should have shown up in the part of a column just walked but did not is asked once:
+  404 → ``withdrawn``;
+* every URL whose last outcome was a failure is asked again.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
-from pipeline.manifest import DONE_OUTCOMES, latest_by_url, read_rows
-from pipeline.titles import is_report_title, report_year
+from pipeline.manifest import DONE_OUTCOMES, RETRY_OUTCOMES, latest_by_url, read_rows
+from pipeline.titles import is_correction, is_report_title, report_year
 
-from .items import FetchedDocument, FetchFailure
+from .items import FetchedDocument, FetchFailure, Unchanged
+from .middlewares import AddressRefused, Blocked
 
-ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|rtf|jpe?g|png)(?:$|\?)", re.I)
+ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|rtf|zip|rar|jpe?g|png)(?:$|[?&#])", re.I)
+SCRIPT_ATTACHMENT = re.compile(r"""['"]([^'"\s<>]+?\.(?:pdf|docx?|xlsx?|wps|et|rtf|zip|rar))['"]""", re.I)
 _DATE = re.compile(r"((?:19|20)\d{2})[-/年.](\d{1,2})[-/月.](\d{1,2})")
+SOFT_404 = re.compile("页面不存在|页面已删除|找不到(?:该|您要的)?页面|404 Not Found|信息不存在|该信息已被删除|文章不存在")
+SOFT_404_MAX_BYTES = 8 * 1024
+_SPACE = re.compile(r"\s+")
 
 
 def iso_date(text: str | None) -> str | None:
@@ -27,13 +47,36 @@ def iso_date(text: str | None) -> str | None:
     if not m:
         return None
     y, mo, d = (int(g) for g in m.groups())
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
     return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def norm_title(title: str | None) -> str:
+    return _SPACE.sub("", title or "")
+
+
+def is_soft_404(response: Response) -> bool:
+    """A 200 page that says "not found" (legacy CMSs never answer 404)."""
+    if response.status != 200 or len(response.body) > SOFT_404_MAX_BYTES:
+        return False
+    text = response.text if hasattr(response, "text") else ""
+    return bool(SOFT_404.search(text))
+
+
+@dataclass
+class Walk:
+    """What one column showed in this crawl: report URLs and the oldest listing date reached."""
+
+    urls: set[str] = field(default_factory=set)
+    oldest: str | None = None
 
 
 class PortalSpider(scrapy.Spider):
     """Base class; subclasses implement ``start`` and the listing callbacks of their CMS family."""
 
     custom_settings: dict = {}
+    retry_listing_callback: str | None = None  # families whose listing pages are plain GETs re-ask them
 
     def __init__(self, portal: str, backfill_to: str | int | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)
@@ -42,92 +85,228 @@ class PortalSpider(scrapy.Spider):
         self.allowed_domains = list(self.portal["hosts"])
         self.params: dict = self.portal.get("params") or {}
         self.backfill_to = int(backfill_to) if backfill_to not in (None, "", "None") else None
-        self.known: set[str] = set()
+        self.stored: dict[str, dict] = {}  # URL → the manifest row that holds its bytes
+        self.retry_rows: list[dict] = []
+        self.titles: dict[str, str] = {}  # stored report title → URL (re-issue under a new URL)
+        self.seen: set[str] = set()  # URLs asked (or decided) in this crawl
+        self.walks: dict[str, Walk] = {}
+
+    @property
+    def known(self) -> set[str]:
+        return set(self.stored)
 
     @classmethod
     def from_crawler(cls, crawler: scrapy.crawler.Crawler, *args: object, **kwargs: object) -> PortalSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         data_dir = crawler.settings.get("NIANBAO_DATA_DIR")
         if data_dir:
-            latest = latest_by_url(r for r in read_rows(data_dir) if r.get("portal_id") == spider.portal_id)
-            spider.known = {u for u, r in latest.items() if r.get("outcome") in DONE_OUTCOMES}
+            spider.load_state(r for r in read_rows(data_dir) if r.get("portal_id") == spider.portal_id)
         return spider
 
-    # -- listing helpers ---------------------------------------------------------------------------
-    def consider(self, url: str, title: str, listing_url: str) -> tuple[bool, scrapy.Request | None]:
-        """Decide about one listing entry: (is_report, request to fetch it or None when already stored)."""
+    def load_state(self, rows: Iterator[dict]) -> None:
+        for url, row in latest_by_url(rows).items():
+            outcome = row.get("outcome")
+            if outcome in DONE_OUTCOMES and row.get("sha256"):
+                self.stored[url] = row
+                if row.get("kind") == "report" and row.get("title"):
+                    self.titles.setdefault(norm_title(row["title"]), url)
+            elif outcome in RETRY_OUTCOMES:
+                self.retry_rows.append(row)
+
+    # -- requests ----------------------------------------------------------------------------------
+    def request(self, url: str, callback: object, *, kind: str, column: str | None = None, **meta: object
+                ) -> scrapy.Request:
+        """A request whose meta carries everything a failure row needs to be retried later."""
+        return scrapy.Request(url, callback=callback, errback=self.failed,
+                              meta={"kind": kind, "column": column, **meta})
+
+    def retry_requests(self) -> Iterator[scrapy.Request]:
+        """Ask again every URL whose last outcome was a failure (nothing discovered is ever dropped)."""
+        seeds = set(self.portal["seed_urls"])
+        for row in self.retry_rows:
+            url, kind = row["url"], row.get("kind")
+            if url in self.seen or url in seeds:
+                continue
+            self.seen.add(url)
+            self.crawler.stats.inc_value("nianbao/retry")
+            common = {"column": row.get("column"), "listing_url": row.get("listing_url"), "title": row.get("title"),
+                      "listing_date": row.get("listing_date"), "change": row.get("change") or "new"}
+            if kind == "report":
+                yield self.request(url, self.parse_article, kind="report", **common)
+            elif kind == "attachment":
+                yield self.request(url, self.parse_attachment, kind="attachment", parent_url=row.get("parent_url"),
+                                   title=row.get("title"), column=row.get("column"))
+            elif kind == "listing" and self.retry_listing_callback and row.get("outcome") != "not_found":
+                yield self.request(url, getattr(self, self.retry_listing_callback), kind="listing",
+                                   column=row.get("column") or url)
+
+    # -- listing decisions -------------------------------------------------------------------------
+    def consider(self, url: str, title: str, listing_url: str, column: str | None = None, date: str | None = None,
+                 **meta: object) -> tuple[bool, scrapy.Request | None]:
+        """Decide about one listing entry: (is it a report, the request to fetch it or None)."""
         if not is_report_title(title):
             self.crawler.stats.inc_value("nianbao/listing/not_report")
             return False, None
+        column = column or listing_url
+        walk = self.walks.setdefault(column, Walk())
+        walk.urls.add(url)
+        if date and (walk.oldest is None or date < walk.oldest):
+            walk.oldest = date
         year = report_year(title)
         if self.backfill_to and year and year < self.backfill_to:
             self.crawler.stats.inc_value("nianbao/listing/before_backfill_year")
             return True, None
-        if url in self.known:
-            self.crawler.stats.inc_value("nianbao/listing/already_stored")
+        if url in self.seen:
             return True, None
-        self.known.add(url)
-        request = scrapy.Request(
-            url, callback=self.parse_article, errback=self.failed,
-            cb_kwargs={"listing_title": title, "listing_url": listing_url},
-            meta={"kind": "report", "listing_url": listing_url},
-        )
-        return True, request
+        previous = self.stored.get(url)
+        if previous is not None:
+            stored_date = previous.get("listing_date")
+            if not (date and stored_date and date > stored_date):
+                self.crawler.stats.inc_value("nianbao/listing/already_stored")
+                return True, None
+            change = "changed"
+        elif is_correction(title) or self.titles.get(norm_title(title), url) != url:
+            change = "reissued"
+        else:
+            change = "new"
+        self.seen.add(url)
+        return True, self.request(url, self.parse_article, kind="report", column=column, listing_url=listing_url,
+                                  title=title, listing_date=date, change=change, **meta)
+
+    def keep_paging(self, n_reports: int, n_new: int, dates: list[str]) -> bool:
+        """After one listing page: go on to the next page?"""
+        if self.backfill_to:
+            if dates and max(dates)[:4] < str(self.backfill_to):
+                self.crawler.stats.inc_value("nianbao/listing/backfill_reached")
+                return False
+            return True
+        if n_reports and not n_new:
+            self.crawler.stats.inc_value("nianbao/listing/stopped_at_known")
+            return False
+        return True
+
+    def column_done(self, column: str) -> Iterator[scrapy.Request]:
+        """A column walk ended: ask once for known reports that should have been listed but were not."""
+        walk = self.walks.get(column)
+        if walk is None or walk.oldest is None:
+            return
+        for url, row in self.stored.items():
+            if (row.get("kind") == "report" and row.get("column") == column and url not in walk.urls
+                    and url not in self.seen and (row.get("listing_date") or "") > walk.oldest):
+                self.seen.add(url)
+                self.crawler.stats.inc_value("nianbao/listing/missing_known")
+                yield self.request(url, self.parse_article, kind="report", column=column,
+                                   listing_url=row.get("listing_url"), title=row.get("title"),
+                                   listing_date=row.get("listing_date"), change="verify")
 
     # -- article pages -----------------------------------------------------------------------------
-    def parse_article(self, response: Response, listing_title: str = "", listing_url: str | None = None) -> Iterator:
+    @staticmethod
+    def original_url(response: Response) -> str:
+        """The URL as listed (before redirects): the key the next crawl will look up."""
+        return (response.meta.get("redirect_urls") or [response.url])[0]
+
+    def parse_article(self, response: Response) -> Iterator:
+        meta = response.meta
+        url = self.original_url(response)
+        if is_soft_404(response):
+            yield self.failure_item(response.request, "withdrawn" if url in self.stored else "not_found",
+                                    "soft 404: a 200 page saying the page does not exist", response.status, url=url)
+            return
+        previous = self.stored.get(url)
+        if previous is not None and previous.get("sha256") == hashlib.sha256(response.body).hexdigest():
+            yield Unchanged(url, self.portal_id, previous, listing_date=meta.get("listing_date"))
+            return
         meta_title = response.xpath('//meta[@name="ArticleTitle"]/@content').get()
         pub = response.xpath('//meta[@name="PubDate"]/@content').get()
-        title = (meta_title or listing_title or response.xpath("//title/text()").get() or "").strip()
+        title = (meta_title or meta.get("title") or response.xpath("//title/text()").get() or "").strip()
         yield FetchedDocument(
-            url=response.url, portal_id=self.portal_id, kind="report", status=response.status, body=response.body,
-            content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
-            title=title, publish_date=iso_date(pub) or iso_date(response.url), listing_url=listing_url,
+            url=url, portal_id=self.portal_id, kind="report", status=response.status, body=response.body,
+            content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None, title=title,
+            publish_date=iso_date(pub) or meta.get("publish_date") or meta.get("listing_date") or iso_date(url),
+            listing_url=meta.get("listing_url"), column=meta.get("column"), listing_date=meta.get("listing_date"),
+            change="changed" if previous is not None else (meta.get("change") or "new"),
+            extra={"final_url": response.url} if response.url != url else {},
         )
-        yield from self.attachments(response)
+        yield from self.attachments(response, url)
 
-    def attachments(self, response: Response) -> Iterator[scrapy.Request]:
+    def attachments(self, response: Response, page_url: str | None = None) -> Iterator[scrapy.Request]:
+        """Attachment links of a report page: <a href>, links only written by scripts, and links the listing
+        API gave (``meta['attachments']``, e.g. gkmlpt JSON)."""
+        page_url = page_url or response.url
+        found: list[tuple[str, str]] = []
         for link in response.xpath("//a[@href]"):
             href = link.attrib.get("href", "").strip()
-            if not href or href.startswith(("javascript:", "mailto:", "#")):
-                continue
-            if not ATTACHMENT_EXT.search(href):
-                continue
+            if href and not href.startswith(("javascript:", "mailto:", "#")) and ATTACHMENT_EXT.search(href):
+                found.append((href, "".join(link.xpath(".//text()").getall()).strip()))
+        for script in response.xpath("//script[not(@src)]/text()").getall():
+            found.extend((m.group(1), "") for m in SCRIPT_ATTACHMENT.finditer(script))
+        found.extend((u, n) for u, n in response.meta.get("attachments") or ())
+        for href, label in found:
             url = urljoin(response.url, href)
-            if urlsplit(url).hostname not in self.allowed_domains or url in self.known:
+            if urlsplit(url).hostname not in self.allowed_domains:
+                self.crawler.stats.inc_value("nianbao/attachment/offsite")
                 continue
-            self.known.add(url)
-            yield scrapy.Request(
-                url, callback=self.parse_attachment, errback=self.failed,
-                cb_kwargs={"parent_url": response.url, "label": "".join(link.xpath(".//text()").getall()).strip()},
-                meta={"kind": "attachment"},
-            )
+            if url in self.seen or url in self.stored:
+                continue
+            self.seen.add(url)
+            yield self.request(url, self.parse_attachment, kind="attachment", parent_url=page_url, title=label or None,
+                               column=response.meta.get("column"))
 
-    def parse_attachment(self, response: Response, parent_url: str, label: str = "") -> Iterator:
+    def parse_attachment(self, response: Response) -> Iterator:
+        meta = response.meta
         yield FetchedDocument(
-            url=response.url, portal_id=self.portal_id, kind="attachment", status=response.status,
+            url=self.original_url(response), portal_id=self.portal_id, kind="attachment", status=response.status,
             body=response.body, content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
-            title=label or None, parent_url=parent_url,
+            title=meta.get("title"), parent_url=meta.get("parent_url"), column=meta.get("column"),
         )
 
     # -- failures ----------------------------------------------------------------------------------
+    def failure_item(self, request: scrapy.Request, outcome: str, reason: str, status: int | None = None,
+                     url: str | None = None) -> FetchFailure | Unchanged:
+        meta = request.meta
+        url = url or (meta.get("redirect_urls") or [request.url])[0]
+        previous = self.stored.get(url)
+        if previous is not None and outcome != "withdrawn":
+            # a stored document re-asked because its listing changed; a transient failure keeps the old
+            # bytes and the old listing date, so the next crawl asks again
+            return Unchanged(url, self.portal_id, previous, reason=f"recheck failed: {reason}")
+        return FetchFailure(
+            url=url, portal_id=self.portal_id, kind=meta.get("kind", "report"), outcome=outcome, reason=reason,
+            status=status, listing_url=meta.get("listing_url"), parent_url=meta.get("parent_url"),
+            title=meta.get("title"), column=meta.get("column"), listing_date=meta.get("listing_date"),
+            change="withdrawn" if outcome == "withdrawn" else meta.get("change"),
+        )
+
     def failed(self, failure: Failure) -> Iterator:
         request = failure.request
+        url = (request.meta.get("redirect_urls") or [request.url])[0]
         status = None
         if failure.check(HttpError):
             status = failure.value.response.status
-            outcome = "not_found" if status in (404, 410) else "failed"
+            if status in (404, 410):
+                outcome = "withdrawn" if url in self.stored else "not_found"
+            else:
+                outcome = "failed"
             reason = f"HTTP {status}"
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
             text = reason.lower()
-            if "robots.txt" in text:
+            if failure.check(Blocked):
+                outcome = "blocked"
+            elif failure.check(AddressRefused):
+                outcome = "refused"
+            elif failure.check(DownloadTimeoutError, TwistedTimeoutError):
+                outcome = "timeout"
+            elif failure.check(DownloadCancelledError) and "max size" in text:
+                outcome = "too_large"
+            elif failure.check(IgnoreRequest) and "robots.txt" in text:
                 outcome = "robots"
-            elif "max size" in text or "maxsize" in text:
+            elif failure.check(IgnoreRequest) and "offsite" in text:
+                outcome = "offsite"
+            elif "max size" in text:
                 outcome = "too_large"
             else:
                 outcome = "failed"
-        yield FetchFailure(
-            url=request.url, portal_id=self.portal_id, kind=request.meta.get("kind", "report"), outcome=outcome,
-            reason=reason, status=status, listing_url=request.meta.get("listing_url"),
-        )
+        yield self.failure_item(request, outcome, reason, status, url=url)
+        if request.meta.get("kind") == "listing" and request.meta.get("column"):
+            yield from self.column_done(request.meta["column"])  # a listing page that failed ends the walk

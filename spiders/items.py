@@ -1,4 +1,4 @@
-"""What spiders hand to the item pipeline: one fetched document (page or attachment) or a failure."""
+"""What spiders hand to the item pipeline: a fetched document, a revalidated one, a listing page or a failure."""
 
 from __future__ import annotations
 
@@ -17,7 +17,21 @@ class FetchedDocument:
     publish_date: str | None = None
     listing_url: str | None = None
     parent_url: str | None = None
+    column: str | None = None
+    listing_date: str | None = None
+    change: str | None = None  # new / changed / reissued
     extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Unchanged:
+    """A stored document asked again (its listing looked different) whose bytes did not change."""
+
+    url: str
+    portal_id: str
+    previous: dict  # the manifest row that stored it
+    listing_date: str | None = None
+    reason: str | None = None
 
 
 @dataclass
@@ -25,11 +39,15 @@ class FetchFailure:
     url: str
     portal_id: str
     kind: str
-    outcome: str  # failed / blocked / robots / too_large / not_found / withdrawn
+    outcome: str  # failed / timeout / blocked / robots / too_large / not_found / withdrawn / refused / offsite
     reason: str
     status: int | None = None
     listing_url: str | None = None
     parent_url: str | None = None
+    title: str | None = None
+    column: str | None = None
+    listing_date: str | None = None
+    change: str | None = None
 
 
 @dataclass
@@ -38,4 +56,5 @@ class ListingPage:
     portal_id: str
     status: int
     n_reports: int  # report links found on the page
-    n_new: int  # of which not yet stored
+    n_new: int  # of which fetched in this crawl (new, changed or re-issued)
+    column: str | None = None

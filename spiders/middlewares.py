@@ -1,9 +1,109 @@
-"""Downloader middlewares shared by every family spider."""
+"""Downloader middlewares shared by every family spider: demo routing, the address guard, bot-wall
+detection, charset repair, and a robots.txt parser that reads an HTML answer as "no robots.txt"."""
 
 from __future__ import annotations
 
+import ipaddress
+import re
+import socket
+from collections.abc import Callable
+
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.robotstxt import ProtegoRobotParser
+from scrapy.utils.httpobj import urlparse_cached
+
+from pipeline.decode import decode
+
+Resolver = Callable[..., list]
+
+
+class AddressRefused(IgnoreRequest):
+    """A request to a loopback, private, link-local, reserved or metadata address (real portals only)."""
+
+
+class Blocked(IgnoreRequest):
+    """The host answered with a bot wall (challenge page, 412, 521); nothing from it is content."""
+
+
+# -- address guard ---------------------------------------------------------------------------------
+METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data", "instance-data.ec2.internal"})
+
+
+def forbidden_ip(ip: str) -> str | None:
+    """Why this IP address must not be contacted for a real portal, or None when it is public."""
+    addr = ipaddress.ip_address(ip.split("%")[0])
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+        addr = addr.ipv4_mapped
+    for attr in ("is_loopback", "is_link_local", "is_private", "is_multicast", "is_reserved", "is_unspecified"):
+        if getattr(addr, attr):
+            return f"{ip} is {attr[3:].replace('_', '-')}"
+    if str(addr) in ("100.100.100.200", "fd00:ec2::254"):  # Alibaba Cloud / AWS IPv6 metadata
+        return f"{ip} is a cloud metadata address"
+    if addr in ipaddress.ip_network("100.64.0.0/10"):
+        return f"{ip} is carrier-grade NAT"
+    return None
+
+
+def address_refusal(host: str | None, resolver: Resolver = socket.getaddrinfo) -> str | None:
+    """Why ``host`` must not be contacted for a real portal (None: it resolves only to public addresses).
+
+    Literal IPs are judged directly; names are resolved with ``getaddrinfo`` and every address must be
+    public (a name resolving to 127.0.0.1 is as bad as 127.0.0.1).
+    """
+    if not host:
+        return "no host"
+    host = host.strip("[]").rstrip(".").lower()
+    if host in METADATA_HOSTS or host == "localhost" or host.endswith((".localhost", ".internal", ".local")):
+        return f"{host} is a local or metadata name"
+    try:
+        return forbidden_ip(host)
+    except ValueError:
+        pass
+    try:
+        infos = resolver(host, None, 0, socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        return f"{host} does not resolve ({exc})"
+    addresses = {info[4][0] for info in infos}
+    if not addresses:
+        return f"{host} does not resolve"
+    for ip in sorted(addresses):
+        why = forbidden_ip(ip)
+        if why:
+            return f"{host} resolves to {why}"
+    return None
+
+
+class AddressGuardMiddleware:
+    """Refuse requests (first requests, redirects, robots.txt) to non-public addresses for real portals.
+
+    Demo portals are the one explicit exception: they live on loopback behind the demo proxy. Decisions
+    are cached per host for the crawl, so each host is resolved once.
+    """
+
+    def __init__(self, crawler: Crawler, resolver: Resolver = socket.getaddrinfo) -> None:
+        self.crawler = crawler
+        self.resolver = resolver
+        self.cache: dict[str, str | None] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider
+        if getattr(spider, "portal", {}).get("demo"):
+            return None
+        host = urlparse_cached(request).hostname or ""
+        if host not in self.cache:
+            self.cache[host] = address_refusal(host, self.resolver)
+        why = self.cache[host]
+        if why:
+            self.crawler.stats.inc_value("nianbao/address_refused")
+            raise AddressRefused(f"address guard: {why}")
+        return None
 
 
 class DemoProxyMiddleware:
@@ -24,3 +124,98 @@ class DemoProxyMiddleware:
         if self.proxy:
             request.meta["proxy"] = self.proxy
         return None
+
+
+# -- bot walls -------------------------------------------------------------------------------------
+CHALLENGE_MARKERS = (
+    re.compile(rb"\$_ts\s*=|\$_ts\["),  # 瑞数 dynamic cookie
+    re.compile(rb"__jsl_clearance|__jsluid"),  # 加速乐
+    re.compile(rb"WTKkN|__tst_status|EO_Bot_Ssid"),  # TencentEdgeOne
+    re.compile(rb"wzwschallenge|WZWSREL"),  # 网站卫士
+    re.compile("安全验证|访问验证|请开启JavaScript并刷新".encode()),
+)
+BLOCK_STATUSES = frozenset({412, 521})
+CHALLENGE_MAX_BYTES = 16 * 1024  # challenge pages are small; a long report quoting "$_ts" is not one
+
+
+def challenge_reason(status: int, body: bytes) -> str | None:
+    """Why this response is a bot wall rather than content, or None."""
+    if status in BLOCK_STATUSES:
+        return f"HTTP {status} bot wall"
+    if status == 202 and b"wzws" in body.lower():
+        return "HTTP 202 WZWS challenge"
+    if len(body) <= CHALLENGE_MAX_BYTES:
+        for marker in CHALLENGE_MARKERS:
+            if marker.search(body):
+                return f"challenge page ({marker.pattern[:20]!r})"
+    return None
+
+
+class BlockedHostMiddleware:
+    """Classify bot-wall answers as blocked, and stop asking a host that has blocked us in this crawl."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.blocked: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BlockedHostMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        host = urlparse_cached(request).hostname or ""
+        if host in self.blocked and not request.url.endswith("/robots.txt"):
+            raise Blocked(f"host blocked earlier in this crawl: {self.blocked[host]}")
+        return None
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        why = challenge_reason(response.status, response.body)
+        if why is None:
+            return response
+        host = urlparse_cached(request).hostname or ""
+        if host not in self.blocked:
+            self.blocked[host] = why
+            self.crawler.stats.inc_value("nianbao/blocked_hosts")
+            self.crawler.stats.set_value(f"nianbao/blocked/{host}", why)
+        raise Blocked(why)
+
+
+# -- charsets --------------------------------------------------------------------------------------
+class CharsetRepairMiddleware:
+    """Re-decode pages whose declared charset does not fit their bytes (GBK under ``charset=utf-8``).
+
+    Scrapy trusts the HTTP header over ``<meta>``; real servers send ``utf-8`` over GBK pages. When the
+    body does not decode strictly under the chosen encoding, use the project's decoder (meta charset,
+    then GB18030) instead.
+    """
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        if not isinstance(response, TextResponse) or not response.body:
+            return response
+        try:
+            response.body.decode(response.encoding)
+            return response
+        except (UnicodeDecodeError, LookupError):
+            pass
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        meta_first = re.sub(r"charset=[^;]*", "", content_type)  # ignore the header that just failed
+        detected = decode(response.body, meta_first).detected
+        return response.replace(encoding=detected)
+
+
+# -- robots.txt ------------------------------------------------------------------------------------
+class HtmlAwareRobotParser(ProtegoRobotParser):
+    """Protego, except that an HTML body (a soft-404 page served as robots.txt) means "no robots.txt"."""
+
+    def __init__(self, robotstxt_body: bytes, spider: Spider | None) -> None:
+        head = robotstxt_body[:512].lstrip().lower()
+        self.was_html = head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body"))
+        super().__init__(b"" if self.was_html else robotstxt_body, spider)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, robotstxt_body: bytes) -> HtmlAwareRobotParser:
+        parser = cls(robotstxt_body, crawler.spider)
+        crawler.stats.inc_value("nianbao/robots/html_as_absent" if parser.was_html else "nianbao/robots/parsed")
+        return parser
+
+

@@ -11,7 +11,12 @@ from pipeline.decode import declared_charsets, decode
 from pipeline.manifest import ManifestRow, ManifestWriter
 from pipeline.rawstore import RawStore, extension_for
 
-from .items import FetchedDocument, FetchFailure, ListingPage
+from .items import FetchedDocument, FetchFailure, ListingPage, Unchanged
+
+# Copied from the storing row when a document is confirmed unchanged, so readers of the latest row per
+# URL still find its bytes.
+_CARRY = ("kind", "status", "content_type", "declared_charset", "detected_charset", "sha256", "raw_path", "size",
+          "title", "publish_date", "listing_url", "parent_url", "column")
 
 
 def now_iso() -> str:
@@ -38,15 +43,24 @@ class RawStorePipeline:
     def process_item(self, item: object, spider: Spider | None = None) -> object:
         if isinstance(item, FetchedDocument):
             self._store(item)
+        elif isinstance(item, Unchanged):
+            carried = {k: item.previous.get(k) for k in _CARRY}
+            self.manifest.write(ManifestRow(
+                url=item.url, portal_id=item.portal_id, fetched_at=now_iso(), outcome="unchanged",
+                listing_date=item.listing_date or item.previous.get("listing_date"), reason=item.reason, **carried,
+            ))
+            self.stats.inc_value("nianbao/outcome/unchanged")
         elif isinstance(item, ListingPage):
             self.manifest.write(ManifestRow(
                 url=item.url, portal_id=item.portal_id, fetched_at=now_iso(), outcome="listed", kind="listing",
-                status=item.status, extra={"n_reports": item.n_reports, "n_new": item.n_new},
+                status=item.status, column=item.column, extra={"n_reports": item.n_reports, "n_new": item.n_new},
             ))
+            self.stats.inc_value("nianbao/listing/pages")
         elif isinstance(item, FetchFailure):
             self.manifest.write(ManifestRow(
                 url=item.url, portal_id=item.portal_id, fetched_at=now_iso(), outcome=item.outcome, kind=item.kind,
                 status=item.status, reason=item.reason, listing_url=item.listing_url, parent_url=item.parent_url,
+                title=item.title, column=item.column, listing_date=item.listing_date, change=item.change,
             ))
             self.stats.inc_value(f"nianbao/outcome/{item.outcome}")
         return item
@@ -61,6 +75,8 @@ class RawStorePipeline:
             status=item.status, content_type=item.content_type, declared_charset=header or meta,
             detected_charset=detected, sha256=sha, raw_path=str(path), size=len(item.body), title=item.title,
             publish_date=item.publish_date, listing_url=item.listing_url, parent_url=item.parent_url,
-            change=item.extra.get("change"), extra={k: v for k, v in item.extra.items() if k != "change"},
+            change=item.change, column=item.column, listing_date=item.listing_date, extra=dict(item.extra),
         ))
         self.stats.inc_value("nianbao/outcome/stored")
+        if item.change:
+            self.stats.inc_value(f"nianbao/change/{item.change}")

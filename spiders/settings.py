@@ -13,7 +13,8 @@ CONTACT = os.environ.get("NIANBAO_CONTACT", "https://github.com/nianbao/nianbao/
 USER_AGENT = f"nianbao/0.1 (research dataset of government information disclosure annual reports; +{CONTACT})"
 
 ROBOTSTXT_OBEY = True
-ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
+# Protego, but a robots.txt answered by an HTML page (soft 404 with status 200) counts as "no robots.txt".
+ROBOTSTXT_PARSER = "spiders.middlewares.HtmlAwareRobotParser"
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 1.0
@@ -35,6 +36,11 @@ HTTPCACHE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.DemoProxyMiddleware": 50,
+    # before robots.txt (100): a refused host gets no request at all, not even for its robots.txt
+    "spiders.middlewares.AddressGuardMiddleware": 60,
+    # responses pass 590 (decompression) → 587 (bot walls) → 586 (charset) → 580 (meta refresh) → …
+    "spiders.middlewares.BlockedHostMiddleware": 587,
+    "spiders.middlewares.CharsetRepairMiddleware": 586,
 }
 ITEM_PIPELINES = {
     "spiders.pipelines.RawStorePipeline": 300,

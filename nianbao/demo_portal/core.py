@@ -156,12 +156,18 @@ def _make_handler(portal: DemoPortal) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    # The stdlib backlog of 5 drops connections when a crawler opens many at once; a dropped SYN is
+    # retried after a second, which looks like a slow server and trips short timeouts.
+    request_queue_size = 256
+
+
 class DemoServer:
     """Runs a DemoPortal on 127.0.0.1 in a background thread (context manager)."""
 
     def __init__(self, portal: DemoPortal, port: int = 0) -> None:
         self.portal = portal
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(portal))
+        self.httpd = _Server(("127.0.0.1", port), _make_handler(portal))
         self.httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 

@@ -1,37 +1,25 @@
 """Archetype A: a TRS WCM static-publishing site (``index.html``, ``index_1.html`` … with
-``createPageHTML(count, current, "index", "html")``, articles at ``./YYYYMM/tYYYYMMDD_ID.htm``)."""
+``createPageHTML(count, current, "index", "html")`` or the older inline ``countPage`` + ``document.write``
+pager, articles at ``./YYYYMM/tYYYYMMDD_ID.htm``, attachments ``./YYYYMM/P0YYYYMMDD….pdf``).
+
+Traps: a pager that claims more pages than exist (the extra page is a 404 or a meta refresh back to
+``./`` as on mohrss), the same article linked relative and absolute, off-site links (gov.cn, conac,
+cnzz, a clone host carrying a copied report), an attachment link written only by ``document.write``.
+"""
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
-from importlib import resources
+from dataclasses import dataclass, field
 
-from .core import NOT_FOUND, DemoRequest, DemoResponse, Site
+from .content import ColumnSite, Doc
+from .core import DemoRequest, DemoResponse
 
-
-@dataclass
-class Article:
-    docid: int
-    date: str  # YYYY-MM-DD publication date
-    title: str
-    body: bytes  # the article page as served
-    report_year: int | None = None  # None: not an annual report (news in the same column)
-    agency: str | None = None
-    ext: str = ".htm"
-
-    @property
-    def relpath(self) -> str:
-        ymd = self.date.replace("-", "")
-        return f"{ymd[:6]}/t{ymd}_{self.docid}{self.ext}"
-
-
-def site_file(*parts: str) -> bytes:
-    return resources.files("nianbao.demo_portal").joinpath("site", *parts).read_bytes()
+CLONE_HOST = "www.clone-gov.demo.test"
 
 
 def article_page(*, site_name: str, site_domain: str, column: str, title: str, date: str, paragraphs: list[str],
-                 site_id_code: str | None = None, source: str = "") -> bytes:
+                 site_id_code: str | None = None, source: str = "", extra_html: str = "") -> bytes:
     """A TRS article page with the mandated <meta> tags and the body in ``.TRS_Editor``."""
     metas = [
         ("SiteName", site_name), ("SiteDomain", site_domain), ("ColumnName", column), ("ColumnType", column),
@@ -46,70 +34,129 @@ def article_page(*, site_name: str, site_domain: str, column: str, title: str, d
         f"<title>{html.escape(title)}_{html.escape(column)}_{html.escape(site_name)}</title>\n</head>\n<body>\n"
         f'<div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="../">{html.escape(column)}</a></div>\n'
         f'<h1 class="artT">{html.escape(title)}</h1>\n<div class="art_infos">发布时间：{date}</div>\n'
-        f'<div class="TRS_Editor">\n{body}\n</div>\n</body>\n</html>\n'
+        f'<div class="TRS_Editor">\n{body}\n</div>\n{extra_html}</body>\n</html>\n'
     )
     return page.encode("utf-8")
 
 
-class TrsSite(Site):
-    def __init__(self, *, portal_id: str, host: str, site_name: str, column_path: str, column_name: str,
-                 articles: list[Article], per_page: int = 3) -> None:
+@dataclass
+class TrsColumn:
+    path: str  # "/zwgk/zfxxgk/zfxxgknb/"
+    name: str
+    per_page: int = 10
+    pager: str = "create"  # create: createPageHTML(...); countpage: var countPage = N + document.write
+    extra_pages: int = 0  # the pager claims this many pages more than exist
+    past_end: str = "404"  # what a page past the end answers: 404 / refresh
+    docs: list[Doc] = field(default_factory=list)
+
+
+class TrsSite(ColumnSite):
+    def __init__(self, *, portal_id: str, host: str, site_name: str, columns: list[TrsColumn],
+                 site_id_code: str | None = None, offsite_links: bool = False) -> None:
+        super().__init__()
         self.portal_id = portal_id
         self.hosts = (host,)
         self.site_name = site_name
-        self.column_path = column_path.rstrip("/") + "/"
-        self.column_name = column_name
-        self.articles = sorted(articles, key=lambda a: a.date, reverse=True)
-        self.per_page = per_page
-        self._by_path = {self.column_path + a.relpath: a for a in self.articles}
+        self.site_id_code = site_id_code
+        self.columns = {c.path: c for c in columns}
+        self.offsite_links = offsite_links
+        for col in columns:
+            for doc in col.docs:
+                doc.extra["column"] = col.path
+            self.docs.extend(col.docs)
 
-    @property
-    def page_count(self) -> int:
-        return max(1, -(-len(self.articles) // self.per_page))
+    # -- model -------------------------------------------------------------------------------------
+    def column_docs(self, col: TrsColumn) -> list[Doc]:
+        return self.listed([d for d in self.docs if d.extra.get("column") == col.path])
 
-    def listing_url(self, base: str = "") -> str:
-        return f"{base or 'http://' + self.hosts[0]}{self.column_path}"
+    def page_count(self, col: TrsColumn) -> int:
+        return max(1, -(-len(self.column_docs(col)) // col.per_page))
 
-    def listing(self, page: int) -> bytes:
-        items = self.articles[page * self.per_page:(page + 1) * self.per_page]
+    def publish(self, doc: Doc, column: str | None = None) -> str:
+        doc.extra["column"] = column or next(iter(self.columns))
+        return super().publish(doc)
+
+    # -- markup ------------------------------------------------------------------------------------
+    def listing(self, col: TrsColumn, page: int) -> bytes:
+        docs = self.column_docs(col)
+        items = docs[page * col.per_page:(page + 1) * col.per_page]
         lis = []
-        for a in items:
-            short = a.title if len(a.title) <= 18 else a.title[:17] + "…"
-            lis.append(
-                f'<li><a href="./{a.relpath}" target="_blank" title="{html.escape(a.title)}">{html.escape(short)}</a>'
-                f"<span>{a.date}</span></li>"
+        for i, d in enumerate(items):
+            rel = "./" + d.path[len(col.path):]
+            short = d.title if len(d.title) <= 18 else d.title[:17] + "…"
+            lis.append(f'<li><a href="{rel}" target="_blank" title="{html.escape(d.title)}">{html.escape(short)}</a>'
+                       f"<span>{d.date}</span></li>")
+            if self.offsite_links and i == 0:  # the same article again, absolute
+                lis.append(f'<li class="hot"><a href="{self.url(d)}">{html.escape(short)}</a></li>')
+        offsite = ""
+        if self.offsite_links:
+            offsite = (
+                f'<li><a href="http://{CLONE_HOST}/zwgk/zfxxgknb/202003/t20200311_2593126.html" '
+                'title="鄂尔多斯市2019年政府信息公开工作年度报告">转载：鄂尔多斯市2019年政府信息公开工作年度报告</a>'
+                "<span>2020-03-11</span></li>\n"
+                '<li><a href="http://www.gov.cn/zhengce/xxgk/202001/t20200120_1.html" title="国务院办公厅2019年政府信息公开工作年度报告">'
+                "国务院办公厅2019年政府信息公开工作年度报告</a></li>\n"
+            )
+        count = self.page_count(col) + col.extra_pages
+        if col.pager == "create":
+            pager = f'<div class="page"><script>createPageHTML({count}, {page}, "index", "html");</script></div>'
+        else:
+            pager = (
+                f"<script>\nvar currentPage = {page};//所在页从0开始\nvar prevPage = currentPage-1//上一页\n"
+                f"var nextPage = currentPage+1//下一页\nvar countPage = {count}//共多少页\n"
+                f'document.write("共计"+"&nbsp;"+"{count}"+"&nbsp;"+"页");\n'
+                "if(countPage>1&&currentPage!=(countPage-1))\n"
+                'document.write("&nbsp;<a href=\\"index"+"_" + nextPage + "."+"html\\">下一页</a>&nbsp;");\n'
+                "</script>"
             )
         page_html = (
             '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8"/>\n'
             f'<meta name="SiteName" content="{html.escape(self.site_name)}"/>\n'
-            f'<meta name="ColumnName" content="{html.escape(self.column_name)}"/>\n'
-            f"<title>{html.escape(self.column_name)}_{html.escape(self.site_name)}</title>\n</head>\n<body>\n"
+            f'<meta name="ColumnName" content="{html.escape(col.name)}"/>\n'
+            f"<title>{html.escape(col.name)}_{html.escape(self.site_name)}</title>\n</head>\n<body>\n"
             '<div class="header"><a href="https://www.gov.cn/">中国政府网</a></div>\n'
-            f'<div class="list"><ul class="rsb_con_rightUl">\n{chr(10).join(lis)}\n</ul>\n'
-            f'<div class="page"><script>createPageHTML({self.page_count}, {page}, "index", "html");</script></div>\n'
-            "</div>\n</body>\n</html>\n"
+            f'<div class="list"><ul class="rsb_con_rightUl">\n{offsite}{chr(10).join(lis)}\n</ul>\n{pager}\n</div>\n'
+            '<div class="footer"><script src="http://s17.cnzz.com/stat.php?id=2896628"></script>'
+            '<a href="http://bszs.conac.cn/sitename?method=show&amp;id=1">党政机关</a>'
+            f'<span>网站标识码：{self.site_id_code or ""}</span></div>\n</body>\n</html>\n'
         )
         return page_html.encode("utf-8")
 
+    def article(self, doc: Doc) -> DemoResponse:
+        if doc.raw is not None:
+            return DemoResponse.html(doc.raw)
+        links = []
+        for att in doc.attachments:
+            name = att.path.rsplit("/", 1)[-1]
+            if doc.extra.get("script_attachment"):
+                links.append(f"<script>var file_appendix='{name}';document.write('<a href=\"./'+file_appendix+'\">"
+                             f"{html.escape(att.name)}</a>');</script>")
+            else:
+                oldsrc = f"/protect/{name[:7]}/{name[:11]}/{name}"
+                links.append(f'<a appendix="true" data-appendix="true" needdownload="true" href="./{name}" '
+                             f'OLDSRC="{oldsrc}">{html.escape(att.name)}</a>')
+        extra = f'<div class="fujian">相关附件：{"".join(links)}</div>\n' if links else ""
+        col = self.columns.get(doc.extra.get("column", ""))
+        return DemoResponse.html(article_page(
+            site_name=self.site_name, site_domain=self.hosts[0], column=col.name if col else "", title=doc.title,
+            date=doc.date, paragraphs=doc.paragraphs, site_id_code=self.site_id_code, source=doc.agency or "",
+            extra_html=extra,
+        ))
+
     def respond(self, req: DemoRequest) -> DemoResponse:
         path = req.path
-        if path == self.column_path.rstrip("/"):
-            return DemoResponse(301, b"", {"Location": self.column_path})
-        if path in (self.column_path, self.column_path + "index.html"):
-            return DemoResponse.html(self.listing(0))
-        if path.startswith(self.column_path + "index_") and path.endswith(".html"):
-            num = path[len(self.column_path) + 6:-5]
-            if num.isdigit() and 0 < int(num) < self.page_count:
-                return DemoResponse.html(self.listing(int(num)))
-        article = self._by_path.get(path)
-        if article is not None:
-            return DemoResponse.html(article.body)
-        return DemoResponse(404, NOT_FOUND, {"Content-Type": "text/html; charset=utf-8"})
-
-    def truth(self, base: str) -> list[dict]:
-        root = f"http://{self.hosts[0]}"
-        return [
-            {"portal_id": self.portal_id, "url": root + self.column_path + a.relpath, "report_year": a.report_year,
-             "agency": a.agency, "title": a.title, "publish_date": a.date, "attachments": []}
-            for a in self.articles if a.report_year is not None
-        ]
+        for col in self.columns.values():
+            if path == col.path.rstrip("/"):
+                return DemoResponse(301, b"", {"Location": col.path})
+            if path in (col.path, col.path + "index.html"):
+                return DemoResponse.html(self.listing(col, 0))
+            if path.startswith(col.path + "index_") and path.endswith(".html"):
+                num = path[len(col.path) + 6:-5]
+                if num.isdigit() and 0 < int(num) < self.page_count(col):
+                    return DemoResponse.html(self.listing(col, int(num)))
+                if col.past_end == "refresh":
+                    return DemoResponse.html('<html><head><meta http-equiv="refresh" content="0;url=./"></head>'
+                                             "<body></body></html>")
+                return self.not_found()
+        found = self.serve_document(req, path)
+        return found if found is not None else self.not_found()

@@ -1,16 +1,20 @@
 """TRS WCM static sites: ``index.html``, ``index_1.html`` … paged by ``createPageHTML(count, current,
-"index", "html")`` (or the older inline ``countPage``/``currentPage`` script), articles ``./YYYYMM/tYYYYMMDD_ID.html``."""
+"index", "html")`` (or the older inline ``countPage``/``currentPage`` script), articles ``./YYYYMM/tYYYYMMDD_ID.html``.
+
+The page count in the script is not trusted to be true: a page past the real end answers 404 or a meta
+refresh back to ``./`` (followed once, then dropped by the duplicate filter), and either ends the column.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response
 
-from ..base import PortalSpider
+from ..base import PortalSpider, iso_date
 from ..items import ListingPage
 
 ARTICLE = re.compile(r"(?:^|/)t\d{8}_\d+\.s?html?$")
@@ -32,36 +36,45 @@ def pager(text: str) -> tuple[int, int, str, str] | None:
 
 class TrsSpider(PortalSpider):
     name = "trs"
+    retry_listing_callback = "parse_listing"
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.portal["seed_urls"]:
-            yield scrapy.Request(url, callback=self.parse_listing, errback=self.failed,
-                                 meta={"kind": "listing", "column": url})
+            yield self.request(url, self.parse_listing, kind="listing", column=url)
+        for request in self.retry_requests():
+            yield request
 
     def parse_listing(self, response: Response) -> Iterator:
-        column = response.meta.get("column", response.url)
+        column = response.meta.get("column") or response.url
         n_reports = n_new = 0
+        dates: list[str] = []
         for link in response.xpath("//a[@href]"):
             href = link.attrib["href"].strip()
             if not ARTICLE.search(href.split("?")[0]):
                 continue
             url = urljoin(response.url, href)
+            if urlsplit(url).hostname not in self.allowed_domains:
+                self.crawler.stats.inc_value("nianbao/listing/offsite_link")
+                continue
             title = (link.attrib.get("title") or "".join(link.xpath(".//text()").getall())).strip()
-            is_report, request = self.consider(url, title, response.url)
-            n_reports += is_report
+            date = iso_date(" ".join(link.xpath("following-sibling::*[1]//text() | ../following-sibling::*[1]//text()"
+                                                ).getall())) or iso_date(url)
+            is_report, request = self.consider(url, title, response.url, column, date)
+            if is_report:
+                n_reports += 1
+                if date:
+                    dates.append(date)
             if request is not None:
                 n_new += 1
                 yield request
-        yield ListingPage(response.url, self.portal_id, response.status, n_reports, n_new)
-        if n_reports and not n_new and not self.backfill_to:
-            self.crawler.stats.inc_value("nianbao/listing/stopped_at_known")
-            return  # incremental: everything from here on is already stored
+        yield ListingPage(response.url, self.portal_id, response.status, n_reports, n_new, column)
         paging = pager(response.text)
-        if paging is None:
-            return
-        count, current, stem, ext = paging
-        max_pages = int(self.params.get("max_pages", 500))
-        if current + 1 < min(count, max_pages):
-            next_url = urljoin(column, f"{stem}_{current + 1}.{ext}")
-            yield scrapy.Request(next_url, callback=self.parse_listing, errback=self.failed,
-                                 meta={"kind": "listing", "column": column})
+        if paging is not None and self.keep_paging(n_reports, n_new, dates):
+            count, current, stem, ext = paging
+            max_pages = int(self.params.get("max_pages", 500))
+            if current + 1 < min(count, max_pages):
+                next_url = urljoin(column, f"{stem}_{current + 1}.{ext}")
+                # a page past the real end may be a meta refresh back to ./: read it, do not follow it
+                yield self.request(next_url, self.parse_listing, kind="listing", column=column, dont_redirect=True)
+                return
+        yield from self.column_done(column)
