@@ -13,7 +13,6 @@ from .partitions import report_years
 nightly = dg.define_asset_job("nightly_crawl", selection=dg.AssetSelection.assets(crawl, parsed_documents),
                               description="Crawl every registry portal incrementally, then parse what is new.")
 publish = dg.define_asset_job("publish_year", selection=dg.AssetSelection.assets(dataset),
-                              partitions_def=report_years,
                               description="Write one report year of the dataset (backfill: select a range of years).")
 
 nightly_schedule = dg.ScheduleDefinition(job=nightly, cron_schedule="0 2 * * *", execution_timezone="Asia/Shanghai",

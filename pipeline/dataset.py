@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -33,12 +34,31 @@ def file_schema(table: str) -> pa.Schema:
     return schema.remove(schema.get_field_index(PARTITION_FIELD.name))
 
 
-def to_arrow(table: str, rows: Iterable[dict]) -> pa.Table:
-    """Rows (dicts) → an Arrow table of the file schema; unknown keys are ignored, missing ones null."""
-    schema = file_schema(table)
+def _coerce(value: object, type_: pa.DataType) -> object:
+    """JSON-ish values (ISO strings for dates and times, ints for floats) → what the column type takes."""
+    if value is None or value == "":
+        return None
+    if pa.types.is_timestamp(type_) and isinstance(value, str):
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    if pa.types.is_date32(type_) and isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    if pa.types.is_floating(type_) and isinstance(value, (int, str)) and not isinstance(value, bool):
+        return float(value)
+    if pa.types.is_integer(type_) and isinstance(value, (float, str)):
+        return int(value)
+    return value
+
+
+def rows_to_arrow(rows: Iterable[dict], schema: pa.Schema) -> pa.Table:
+    """Rows (dicts) → an Arrow table of ``schema``; unknown keys are ignored, missing ones null."""
     rows = list(rows)
-    columns = {name: [row.get(name) for row in rows] for name in schema.names}
+    columns = {f.name: [_coerce(row.get(f.name), f.type) for row in rows] for f in schema}
     return pa.Table.from_pydict(columns, schema=schema)
+
+
+def to_arrow(table: str, rows: Iterable[dict]) -> pa.Table:
+    return rows_to_arrow(rows, file_schema(table))
 
 
 def partition_dir(root: str | Path, table: str, year: int) -> Path:
@@ -54,9 +74,7 @@ def write_partition(root: str | Path, table: str, year: int, rows: Iterable[dict
 
 def write_unpartitioned(root: str | Path, name: str, rows: Iterable[dict], schema: pa.Schema) -> Path:
     """Replace a small unpartitioned table (e.g. the document log) with exactly these rows."""
-    rows = list(rows)
-    data = pa.Table.from_pydict({n: [r.get(n) for r in rows] for n in schema.names}, schema=schema)
-    return _replace_file(Path(root) / name, data)
+    return _replace_file(Path(root) / name, rows_to_arrow(rows, schema))
 
 
 def _replace_file(folder: Path, data: pa.Table) -> Path:

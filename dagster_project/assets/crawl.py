@@ -48,7 +48,7 @@ def crawl(context: dg.AssetExecutionContext, nianbao: NianbaoResource) -> dg.Mat
     portals = nianbao.portals()
     with tempfile.TemporaryDirectory() as tmp:
         stats_path = Path(tmp) / "stats.json"
-        cmd = [sys.executable, "-m", "spiders.run", "--data", str(nianbao.data), "--run-id", context.run_id,
+        cmd = [sys.executable, "-m", "spiders.run", "--data", str(nianbao.data), "--run-id", context.run.run_id,
                "--stats-out", str(stats_path)]
         if nianbao.registry_path:
             cmd += ["--registry", nianbao.registry_path]
