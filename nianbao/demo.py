@@ -14,6 +14,10 @@ from pathlib import Path
 def run_demo(data_dir: Path, dagster_home: Path) -> int:
     dagster_home = dagster_home.resolve()
     dagster_home.mkdir(parents=True, exist_ok=True)
+    config = dagster_home / "dagster.yaml"
+    if not config.exists():
+        # SQLite storage (the default) locks under concurrent writers: keep runs few and crawls one at a time.
+        config.write_text("concurrency:\n  runs:\n    max_concurrent_runs: 2\n  pools:\n    default_limit: 1\n")
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     data_dir = data_dir.resolve()
 
@@ -31,11 +35,13 @@ def run_demo(data_dir: Path, dagster_home: Path) -> int:
     from .demo_portal.sites import build_portal
 
     instance = dg.DagsterInstance.get()
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     with DemoServer(build_portal()) as server:
         print(f"demo portal serving on {server.proxy_url}")
         resources = {"nianbao": NianbaoResource(data_dir=str(data_dir), registry_path=demo_registry_path(),
                                                 proxy=server.proxy_url)}
-        result = dg.materialize([crawl, parsed_documents], resources=resources, instance=instance)
+        result = dg.materialize([crawl, parsed_documents], resources=resources, instance=instance,
+                                run_config=quiet)
         if not result.success:
             print("crawl/parse failed; see the Dagster run logs")
             return 1
@@ -46,9 +52,10 @@ def run_demo(data_dir: Path, dagster_home: Path) -> int:
         print(f"parse: {parse_meta['parsed'].value} parsed, {parse_meta['unchanged'].value} unchanged, "
               f"by status {parse_meta['by_status'].value}")
     failed_years = []
+    print(f"materializing {len(report_years.get_partition_keys())} report-year partitions …")
     for year in report_years.get_partition_keys():
         res = dg.materialize([dataset], partition_key=year, resources=resources, instance=instance,
-                             raise_on_error=False)
+                             raise_on_error=False, run_config=quiet)
         if not res.success:
             failed_years.append(year)
     root = data_dir / "dataset"
