@@ -1,11 +1,12 @@
 """Parser throughput: real fixtures and a generated corpus, next to lxml-only and pandas.read_html.
 
     python benchmarks/parse.py            # 10,000 generated reports
-    python benchmarks/parse.py --quick    # 600 generated reports (under a minute)
+    python benchmarks/parse.py --quick    # 500 generated reports (under a minute)
 
 The last line is machine-readable:
     parse: reports_per_s=<n> lxml_floor_ratio=<ours / lxml-only> read_html_ratio=<ours / pandas.read_html>
-All three are timed in the same run over the same bytes (real fixtures + generated corpus).
+All three are timed in the same run over the same bytes (real fixtures + generated corpus), best of
+several interleaved passes.
 """
 
 from __future__ import annotations
@@ -46,7 +47,11 @@ T3_ROWS_G3 = [
 ]
 T3_ROWS_G2 = [r for r in T3_ROWS_G3 if r[1] != "（六）其他处理"]
 T3_ROWS_G2.insert(-2, ("（六）其他处理", "三、本年度办理结果"))
-CHROME = "".join(f"<li><a href='/c{i}/'>栏目{i}</a></li>" for i in range(120))
+CHROME = "".join(f"<li class='nav-item'><a href='/col/col{i}/index.html' title='栏目{i}' target='_blank'>栏目{i}</a></li>"
+                 for i in range(300))
+FOOTER = "<div class='footer'>" + "".join(f"<a href='http://site{i}.gov.cn/'>链接单位{i}</a>" for i in range(80)) + "</div>"
+WORD_P = ("<p class=MsoNormal align=center style='text-align:center;line-height:15.0pt;mso-line-height-rule:exactly'>"
+          "<span style='font-family:宋体;mso-ascii-font-family:Calibri;font-size:10.5pt;mso-font-kerning:0pt'>{}</span></p>")
 TRAD = str.maketrans("政府信息开务处理结报总计数项规范强制执收费金额决议诉讼维纠审结单位万", "政府信息開務處理結報總計數項規範強製執收費金額決議訴訟維糾審結單位萬")
 
 
@@ -56,7 +61,7 @@ def _cell(v: int | str, rng: random.Random, fullwidth: bool) -> str:
         s = s.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     if s == "0" and rng.random() < 0.05:
         s = "&nbsp;"
-    return f"<td><p><span>{s}</span></p></td>"
+    return "<td width=57 style='width:42.5pt;border:solid windowtext 1.0pt;padding:0cm 5.4pt'>" + WORD_P.format(s) + "</td>"
 
 
 def make_report(i: int, rng: random.Random) -> bytes:
@@ -125,7 +130,7 @@ def make_report(i: int, rng: random.Random) -> bytes:
         + f"<p>二、主动公开政府信息情况</p>{t2}<p>三、收到和处理政府信息公开申请情况</p>{t3}"
         f"<p>四、政府信息公开行政复议、行政诉讼情况</p>{t4}<p>五、存在的主要问题及改进情况</p><p>无。</p>"
         f"<p>六、其他需要报告的事项</p><p>本年度未收取信息处理费。</p><div class='footer'>网站标识码：4308000001</div>"
-        "</body></html>"
+        f"{FOOTER}</body></html>"
     )
     if trad:
         page = page.translate(TRAD)
@@ -144,11 +149,16 @@ def real_fixtures() -> list[bytes]:
     ]
 
 
-def _time(fn, docs: list[bytes]) -> float:
-    t0 = time.perf_counter()
-    for d in docs:
-        fn(d)
-    return time.perf_counter() - t0
+def _time(fns: dict, docs: list[bytes], repeats: int) -> dict[str, float]:
+    """Best of `repeats` interleaved passes per method: the machine is shared, the minimum is the signal."""
+    best = {k: float("inf") for k in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            for d in docs:
+                fn(d)
+            best[name] = min(best[name], time.perf_counter() - t0)
+    return best
 
 
 def _lxml_only(data: bytes) -> None:
@@ -166,10 +176,10 @@ def _read_html(data: bytes) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="600 generated reports instead of 10,000")
+    ap.add_argument("--quick", action="store_true", help="500 generated reports instead of 10,000")
     ap.add_argument("-n", type=int, default=None, help="generated corpus size")
     args = ap.parse_args(argv)
-    n = args.n or (600 if args.quick else 10_000)
+    n = args.n or (500 if args.quick else 10_000)
     warnings.simplefilter("ignore")
     real = real_fixtures()
     gen = corpus(n)
@@ -177,10 +187,10 @@ def main(argv: list[str] | None = None) -> int:
         parse_document(d)
     rows = []
     totals = {"ours": 0.0, "lxml": 0.0, "read_html": 0.0}
-    for name, docs in (("real fixtures", real * 5), (f"generated ({n})", gen)):
-        ours = _time(parse_document, docs)
-        floor = _time(_lxml_only, docs)
-        naive = _time(_read_html, docs)
+    fns = {"ours": parse_document, "lxml": _lxml_only, "read_html": _read_html}
+    for name, docs, reps in (("real fixtures", real, 5), (f"generated ({n})", gen, 2)):
+        t = _time(fns, docs, reps)
+        ours, floor, naive = t["ours"], t["lxml"], t["read_html"]
         totals["ours"] += ours
         totals["lxml"] += floor
         totals["read_html"] += naive

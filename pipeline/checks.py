@@ -126,6 +126,28 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
 
 
+@cache
+def _plan(generation: str) -> tuple:
+    """Rule evaluations for one generation, compiled once: (rule, applicant, lhs keys, rhs keys, kind)."""
+    plan = []
+    for rule in rules():
+        if generation not in rule.generations:
+            continue
+        if rule.rule_id.startswith("xyear."):
+            plan.append((rule, "na", (), (), "xyear"))
+            continue
+        if rule.rule_id == "t3.total_column":
+            for code, ind in catalogue().items():
+                if ind.applicant_breakdown and generation in ind.generations and ind.printed_in(generation) == "yes":
+                    sub = Rule(rule.rule_id, rule.generations, False, (f"{code}[total]",),
+                               tuple(f"{code}[{a}]" for a in SIX), rule.severity, rule.expression)
+                    plan.append((sub, "total", (), (), "total_column:" + code))
+            continue
+        for app in APPLICANT_TYPES if rule.per_applicant else ("na",):
+            plan.append((rule, app, (), (), "plain"))
+    return tuple(plan)
+
+
 def evaluate(facts: list[dict], generation: str) -> list[dict]:
     """One result per (rule, applicant column) of the rules that apply to this generation."""
     values: dict[tuple[str, str], float | None] = {}
@@ -136,17 +158,20 @@ def evaluate(facts: list[dict], generation: str) -> list[dict]:
             values[key] = f["value"]
             status[key] = f["value_status"]
     out: list[dict] = []
-    for rule in rules():
-        if generation not in rule.generations:
-            continue
-        if rule.rule_id.startswith("xyear."):
+    for rule, app, _, _, kind in _plan(generation):
+        if kind == "xyear":
             out.append(_result(rule, "na", "skipped", None, None, "needs two report years of one agency"))
-            continue
-        if rule.rule_id == "t3.total_column":
-            out.extend(_total_column(rule, values, status, generation))
-            continue
-        apps = APPLICANT_TYPES if rule.per_applicant else ("na",)
-        for app in apps:
+        elif kind.startswith("total_column:"):
+            code = kind.partition(":")[2]
+            if (code, "total") not in values and not any((code, a) in values for a in SIX):
+                continue
+            if status.get((code, "total")) == "derived":
+                out.append(_result(rule, "total", "skipped", None, None, f"{code}: 总计 blank, derived from the six columns"))
+                continue
+            res = _eval_one(rule, "total", values, status)
+            res["detail"] = f"{code}: {res['detail']}"
+            out.append(res)
+        else:
             out.append(_eval_one(rule, app, values, status))
     return out
 
@@ -200,26 +225,6 @@ def _eval_one(rule: Rule, app: str, values: dict, status: dict) -> dict:
     ok = _close(observed, expected)
     return _result(rule, app, "passed" if ok else "failed", expected, observed,
                    rule.expression if ok else f"{' + '.join(rule.lhs)} = {observed:g} but {' + '.join(rule.rhs)} = {expected:g}")
-
-
-def _total_column(rule: Rule, values: dict, status: dict, generation: str) -> list[dict]:
-    out = []
-    for code, ind in catalogue().items():
-        if not ind.applicant_breakdown or generation not in ind.generations or ind.printed_in(generation) != "yes":
-            continue
-        total = values.get((code, "total"))
-        parts = [values.get((code, a)) for a in SIX]
-        if total is None and all(p is None for p in parts):
-            continue
-        r = Rule(rule.rule_id, rule.generations, False, (f"{code}[total]",), tuple(f"{code}[{a}]" for a in SIX),
-                 rule.severity, rule.expression)
-        if status.get((code, "total")) == "derived":
-            out.append(_result(r, "total", "skipped", None, None, f"{code}: 总计 blank, derived from the six columns"))
-            continue
-        res = _eval_one(r, "total", values, status)
-        res["detail"] = f"{code}: {res['detail']}"
-        out.append(res)
-    return out
 
 
 def _result(rule: Rule, app: str, st: str, expected: float | None, observed: float | None, detail: str) -> dict:

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 _YEAR_IN_TITLE = re.compile(r"(20[0-3]\d|19\d\d)\s*年\s*度?")
 _REPORT_WORDS = re.compile(r"政府信息公开|政务公开|信息公开")
 _ANNUAL_WORDS = re.compile(r"年度报告|年报|工作报告|年度工作报告|统计表")
-_PERIOD = re.compile(r"统计期限?[^。\n]{0,12}?(20\d\d)\s*年\s*1\s*月\s*1\s*日")
+_PERIOD = re.compile(r"统计期限?[^。\n]{0,12}?((?:20|２０)\d\d)\s*年\s*[1１]\s*月\s*[1１]\s*日")
 _DATE = re.compile(r"(20\d\d|19\d\d)\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 _PUB_LABEL = re.compile(r"(?:发布时间|发布日期|发文日期|时间|日期|成文日期)\s*[:：]?\s*(20\d\d\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2})")
 _TEMPLATE = re.compile(r"(国办公开办函|国办发|国办函)\s*[〔\[【(（]\s*(20\d\d)\s*[〕\]】)）]\s*(\d+)\s*号")
@@ -56,11 +56,11 @@ def report_year(title: str | None, text: str) -> int | None:
         m = _YEAR_IN_TITLE.search(_nfkc(title))
         if m:
             return int(m.group(1))
-    head = _nfkc(text[:20000])
+    head = text[:20000]  # \d and the bracket classes already accept full-width forms
     m = _PERIOD.search(head)
     if m:
         return int(m.group(1))
-    m = re.search(r"[(（]\s*(20\d\d)\s*年度?\s*[)）]", head)
+    m = re.search(r"[(（]\s*((?:20|２０)\d\d)\s*年度?\s*[)）]", head)
     if m:
         return int(m.group(1))
     return None
@@ -94,7 +94,7 @@ def publish_date(meta: dict[str, str], text: str) -> str | None:
             d = _iso(v)
             if d:
                 return d
-    m = _PUB_LABEL.search(_nfkc(text[:30000]))
+    m = _PUB_LABEL.search(text[:30000])
     return _iso(m.group(1)) if m else None
 
 
@@ -110,7 +110,7 @@ def _iso(s: str) -> str | None:
 
 def template_cited(text: str) -> str | None:
     """The format notice the report cites (国办公开办函〔2021〕30号 …), known templates first."""
-    found = [(m.group(1), m.group(2), m.group(3)) for m in _TEMPLATE.finditer(_nfkc(text))]
+    found = [(m.group(1), str(int(m.group(2))), str(int(m.group(3)))) for m in _TEMPLATE.finditer(text)]
     for f in found:
         if f in _KNOWN_TEMPLATES:
             return f"{f[0]}〔{f[1]}〕{f[2]}号"

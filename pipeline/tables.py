@@ -19,10 +19,10 @@ _MAX_SPAN = 60  # Word exports sometimes declare rowspan=9999; clamp to keep gri
 _MAX_COLS = 80
 
 
-def cell_text(el) -> str:
+def cell_text(el, nested: bool = True) -> str:
     """Visible text of a cell, whitespace collapsed, nested tables excluded (they are read on their own)."""
-    if next(el.iterdescendants("table"), None) is None:
-        return _WS.sub(" ", _STRING(el)).strip()
+    if not nested or next(el.iterdescendants("table"), None) is None:
+        return " ".join(_STRING(el).split())
     parts: list[str] = []
     _collect(el, parts, top=True)
     return _WS.sub(" ", "".join(parts)).strip()
@@ -81,6 +81,7 @@ def expand_table(table) -> GridTable:
     ids: list[list[int]] = []
     pending: dict[tuple[int, int], tuple[str, int]] = {}
     next_id = 0
+    nested = next(table.iterdescendants("table"), None) is not None
     for r, tr in enumerate(own_rows(table)):
         row: list[str] = []
         rid: list[int] = []
@@ -92,7 +93,7 @@ def expand_table(table) -> GridTable:
                 row.append(text)
                 rid.append(cid)
                 c += 1
-            text = cell_text(td)
+            text = cell_text(td, nested)
             rs = _span(td.get("rowspan"))
             cs = _span(td.get("colspan"))
             if c + cs > _MAX_COLS:

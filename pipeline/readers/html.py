@@ -50,7 +50,7 @@ _TEXT = etree.XPath("string()")
 
 def parse_tree(text: str):
     """lxml document for a decoded page; tolerant of XML declarations and empty input."""
-    text = _XML_DECL.sub("", text, count=1)
+    text = mark_blocks(_XML_DECL.sub("", text, count=1))
     if not text.strip():
         text = "<html><body></body></html>"
     try:
@@ -99,29 +99,25 @@ def read_html(text: str) -> ExtractedDocument:
     return ExtractedDocument(text=text_out, tables=tables, source_format="html", meta=meta)
 
 
-_NEWLINE_TAGS = ("p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article",
-                 "header", "footer", "ul", "ol", "dl", "dt", "dd", "title", "pre", "blockquote")
+_MARK = re.compile(r"</(?:p|div|tr|li|h[1-6]|table|ul|ol|dd|dt|title|pre|section|article)\s*>|<br\s*/?>", re.I)
+
+
+def _mark(m: re.Match) -> str:
+    tag = m.group(0)
+    return tag + (" | " if tag[2] in "tT" and tag[3] in "dhDH" else "\n")
+
+
+def mark_blocks(html: str) -> str:
+    """Put a newline after every block end tag (and ' | ' after cells) before parsing.
+
+    libxml2 then serialises the body text with line structure intact; walking the tree in Python to
+    insert the same breaks costs more than parsing the page.
+    """
+    return _MARK.sub(_mark, html)
 
 
 def _block_text(root) -> str:
-    """Text with a newline after every block (cells of a row separated by ' | ').
-
-    Done by editing tails and letting libxml2 serialise the text: a Python walk over every node is the
-    slowest part of reading a big page.
-    """
-    for el in root.iter("td", "th"):
-        el.tail = " | " + el.tail if el.tail else " | "
-        for sub in el.iter("p", "div", "br", "li"):
-            if sub is not el:
-                sub.tail = " " + sub.tail if sub.tail else " "
-    for el in root.iter(*_NEWLINE_TAGS):
-        tail = el.tail
-        if tail is None or not tail.startswith(" "):
-            el.tail = "\n" + tail if tail else "\n"
-        if el.tag == "br":
-            continue
-        first = el.text
-        el.text = "\n" + first if first else "\n"
+    """Body text, one line per block (see mark_blocks)."""
     text = etree.tostring(root, method="text", encoding=str, with_tail=False)
     text = _WS.sub(" ", text)
     return _NL.sub("\n", text).strip()
