@@ -17,7 +17,7 @@ def run_demo(data_dir: Path, dagster_home: Path) -> int:
     config = dagster_home / "dagster.yaml"
     if not config.exists():
         # SQLite storage (the default) locks under concurrent writers: keep runs few and crawls one at a time.
-        config.write_text("concurrency:\n  runs:\n    max_concurrent_runs: 2\n  pools:\n    default_limit: 1\n")
+        config.write_text("telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 2\n  pools:\n    default_limit: 1\n")
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     data_dir = data_dir.resolve()
 
