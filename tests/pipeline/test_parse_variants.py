@@ -113,3 +113,61 @@ def test_nested_layout_table_and_repeated_header() -> None:
     nested = html[:i] + "<table><tr><td><div>" + html[i:j] + "</div></td></tr></table>" + html[j:]
     f = _facts(parse_document(nested.encode()))
     assert f[("apply.new", "total")]["value"] == 70 and f[("apply.result.total", "natural_person")]["value"] == 63
+
+
+SEED = FIX / "seed/yongding-2018.txt"
+
+
+def test_g1_statistics_table_as_html_with_seq_and_unit_columns() -> None:
+    from pipeline.readers.text import rebuild_rows
+
+    lines = [ln.strip() for ln in SEED.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    rows = [r for reg in rebuild_rows(lines) for r in reg if len(r) > 1 and "统计指标" not in r[0]]
+    rows = [r for r in rows if not r[0].startswith(("当前", "张家界", "字体", "单位负责人", "联系电话"))]
+    trs = ["<tr><td>序号</td><td>统计指标</td><td>单位</td><td>统计数</td></tr>"]
+    for i, r in enumerate(rows):
+        unit = r[1] if r[1] in ("万元", "人次", "——") else "件"
+        trs.append(f"<tr><td>{i + 1}</td><td>{r[0]}</td><td>{unit}</td><td>{r[-1]}</td></tr>")
+    html = (
+        "<html><head><title>某县2017年政府信息公开工作年度报告</title></head><body>"
+        f"<table>{''.join(trs)}</table></body></html>"
+    )
+    res = parse_document(html.encode())
+    f = {x["indicator"]: x for x in res.facts}
+    assert res.report["template_generation"] == "g1" and res.report["checks_failed"] == 0
+    assert f["proactive.items_total"]["value"] == 29009 and f["proactive.items_total"]["col_label_raw"] == "统计数"
+    assert f["org.budget"]["value"] == 50 and f["org.budget"]["unit_raw"] == "万元"
+    assert f["litigation.all.corrected"]["row_label_raw"].endswith("被依法纠错数")
+    assert not [k for k in f if k.startswith("local.")]
+
+
+def test_colspan_shifted_value_cells_follow_the_header_columns() -> None:
+    html = (
+        "<html><head><title>某市2019年政府信息公开工作年度报告</title></head><body><table>"
+        "<tr><td colspan='4'>第二十条第（五）项</td></tr>"
+        "<tr><td>信息内容</td><td>上一年项目数量</td><td>本年增/减</td><td>处理决定数量</td></tr>"
+        "<tr><td>行政许可</td><td colspan='2'>396</td><td>181</td></tr>"
+        "<tr><td>其他对外管理服务事项</td><td>10</td><td>-3</td><td>153</td></tr>"
+        "<tr><td colspan='4'>第二十条第（九）项</td></tr>"
+        "<tr><td>信息内容</td><td>采购项目数量</td><td colspan='2'>采购总金额</td></tr>"
+        "<tr><td>政府集中采购</td><td>3</td><td colspan='2'>251000元</td></tr>"
+        "</table></body></html>"
+    )
+    f = {x["indicator"]: x for x in parse_document(html.encode()).facts}
+    assert f["proactive.licensing.items_prev_year"]["value"] == 396
+    assert f["proactive.licensing.decisions"]["value"] == 181
+    assert "proactive.licensing.items_change" not in f
+    assert f["proactive.other_services.items_change"]["value"] == -3
+    amount = f["proactive.procurement.amount"]
+    assert (amount["value"], amount["unit_raw"], amount["value_raw"]) == (25.1, "元", "251000元")
+
+
+def test_prose_only_report_uses_text_figures() -> None:
+    html = (
+        "<html><head><title>某局2012年政府信息公开工作年度报告</title></head><body><p>二、依申请公开情况</p>"
+        "<p>2012年，我局共受理政府信息公开申请12件，其中同意公开10件，同意部分公开1件，不予公开1件。</p></body></html>"
+    )
+    res = parse_document(html.encode())
+    assert res.report["parse_status"] in ("ok", "no_tables")
+    for f in res.facts:
+        assert f["table_id"] == "prose" and f["value_status"] == "text"
