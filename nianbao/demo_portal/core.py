@@ -24,6 +24,7 @@ class DemoRequest:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes = b""
+    raw_query: str = ""
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -83,7 +84,7 @@ class DemoPortal:
 
     def dispatch(self, req: DemoRequest) -> DemoResponse:
         with self._lock:
-            self.requests.append((req.method, req.host, req.path))
+            self.requests.append((req.method, req.host, req.path + (f"?{req.raw_query}" if req.raw_query else "")))
         site = self._by_host.get(req.host)
         if site is None:
             if req.host in ("127.0.0.1", "localhost", ""):
@@ -127,6 +128,7 @@ def _make_handler(portal: DemoPortal) -> type[BaseHTTPRequestHandler]:
                 query=parse_qs(parts.query, keep_blank_values=True),
                 headers={k: v for k, v in self.headers.items()},
                 body=body,
+                raw_query=parts.query,
             )
             try:
                 resp = portal.dispatch(req)
@@ -160,6 +162,10 @@ class _Server(ThreadingHTTPServer):
     # The stdlib backlog of 5 drops connections when a crawler opens many at once; a dropped SYN is
     # retried after a second, which looks like a slow server and trips short timeouts.
     request_queue_size = 256
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients that hang up early (timeouts, cancelled downloads) are part of the traps, not errors."""
+        return
 
 
 class DemoServer:

@@ -91,7 +91,7 @@ def yongding_site() -> TrsSite:
                    columns=[TrsColumn("/zw/zfxxgkndbg/", "政府信息公开年度报告", per_page=10, docs=[doc])])
 
 
-def _trs_doc(col: str, docid: int, date: str, title: str, paragraphs: list[str], year: int | None,
+def trs_doc(col: str, docid: int, date: str, title: str, paragraphs: list[str], year: int | None,
              agency: str | None, attach: list[tuple[str, str, int]] = (), **kw: object) -> Doc:
     ymd = date.replace("-", "")
     atts = [Attachment(f"{col}{ymd[:6]}/P0{ymd}{docid:013d}{i}.{kind}", name, fake_file(kind, f"{docid}-{i}", size),
@@ -109,7 +109,7 @@ def mockcity_site() -> TrsSite:
     real_texts = [real_paragraphs("pingtan/t20200120_80576.htm"), real_paragraphs("pingtan/t20170118_80485.htm")]
     for i, (title, year, agency) in enumerate(ORDOS_REPORTS):
         docid += 1
-        docs.append(_trs_doc(col, docid, _date_for(year, i), title, list(real_texts[i % 2]), year, agency,
+        docs.append(trs_doc(col, docid, _date_for(year, i), title, list(real_texts[i % 2]), year, agency,
                              [("pdf", f"{title}.pdf", 0)], generated=True))
     for i, agency in enumerate(CITY_DEPTS):
         for year in (2019, 2020, 2021):
@@ -123,20 +123,20 @@ def mockcity_site() -> TrsSite:
             if i == 2 and year == 2020:
                 extra = {"script_attachment": True}
             date = "2020-03-31" if year == 2019 and i == 0 else _date_for(year, i)
-            d = _trs_doc(col, docid, date, f"{agency}{year}年政府信息公开工作年度报告",
+            d = trs_doc(col, docid, date, f"{agency}{year}年政府信息公开工作年度报告",
                          generated_report(agency, year, docid), year, agency, atts)
             d.extra.update(extra)
             docs.append(d)
     docid += 1
-    docs.append(_trs_doc(col, docid, "2022-04-20", "鄂尔多斯市教育局2021年政府信息公开工作年度报告（更正）",
+    docs.append(trs_doc(col, docid, "2022-04-20", "鄂尔多斯市教育局2021年政府信息公开工作年度报告（更正）",
                          generated_report("鄂尔多斯市教育局", 2021, docid), 2021, "鄂尔多斯市教育局"))
     for i, title in enumerate(ORDOS_NEWS):
         docid += 1
-        docs.append(_trs_doc(col, docid, f"20{18 + i % 4}-0{1 + i % 9}-1{i}", title, [title, "会议强调……"], None, None))
+        docs.append(trs_doc(col, docid, f"20{18 + i % 4}-0{1 + i % 9}-1{i}", title, [title, "会议强调……"], None, None))
     dept_docs = []
     for year in range(2013, 2021):
         docid += 1
-        dept_docs.append(_trs_doc(dept, docid, _date_for(year, year), f"鄂尔多斯市教育局{year}年政府信息公开工作年度报告",
+        dept_docs.append(trs_doc(dept, docid, _date_for(year, year), f"鄂尔多斯市教育局{year}年政府信息公开工作年度报告",
                                   generated_report("鄂尔多斯市教育局", year, docid), year, "鄂尔多斯市教育局",
                                   [("pdf", f"{year}年报.pdf", 0)]))
     return TrsSite(portal_id="demo-150600-mockcity", host=MOCKCITY_HOST, site_name="鄂尔多斯市人民政府（演示）",
