@@ -23,3 +23,17 @@ def test_report_years_start_in_2008_and_end_with_the_last_complete_year():
 def test_a_crawl_republishes_changed_years_and_last_year():
     valid = set(report_years.get_partition_keys(current_time=datetime(2026, 11, 27, tzinfo=UTC)))
     assert years_to_publish([2011, 2030], datetime(2026, 2, 1, tzinfo=UTC), valid) == ["2011", "2025"]
+
+
+def test_dagster_cli_validates_the_workspace(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    dagster = Path(sys.executable).with_name("dagster")
+    proc = subprocess.run([str(dagster), "definitions", "validate", "-w", "workspace.yaml"], cwd=root,
+                          capture_output=True, text=True, env={**os.environ, "DAGSTER_HOME": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "All code locations passed validation" in proc.stderr + proc.stdout
