@@ -1,0 +1,63 @@
+"""Checks record findings; derived values fill only what the template does not print."""
+
+from __future__ import annotations
+
+import json
+
+from pipeline.checks import check_xyear_carry, derive, evaluate, rules
+from pipeline.report_meta import agency_name, report_year, template_cited
+
+
+def _f(code: str, app: str, value: float | None, status: str = "reported", table: str = "t3") -> dict:
+    return {"indicator": code, "applicant_type": app, "value": value, "value_status": status, "table_id": table,
+            "value_raw": "" if value is None else str(value), "row_label_raw": code, "col_label_raw": app,
+            "row_idx": 0, "col_idx": 0, "unit": "count", "unit_raw": None, "match_method": "exact",
+            "match_score": 1.0, "source_text": None}
+
+
+def test_every_rule_of_the_spec_is_loaded() -> None:
+    ids = {r.rule_id for r in rules()}
+    assert len(ids) == 20 and {"t3.balance", "t4.review_sum", "g1.staff_sum", "xyear.carry"} <= ids
+
+
+def test_table4_block_sum_failure_is_recorded_with_expected_and_observed() -> None:
+    facts = [_f("review.upheld", "na", 1, table="t4"), _f("review.corrected", "na", 0, table="t4"),
+             _f("review.other", "na", 0, table="t4"), _f("review.pending", "na", 0, table="t4"),
+             _f("review.total", "na", 2, table="t4")]
+    res = {c["rule_id"]: c for c in evaluate(facts, "g3") if c["applicant_type"] == "na"}
+    c = res["t4.review_sum"]
+    assert c["status"] == "failed" and c["passed"] is False and (c["observed"], c["expected"]) == (2, 1)
+    assert res["t4.direct_sum"]["status"] == "skipped"
+    assert facts[-1]["value"] == 2  # never "fixed"
+    json.dumps(c)
+
+
+def test_g3_other_subtotal_is_derived_and_its_split_check_skipped() -> None:
+    facts = [_f("apply.result.other.no_correction", "total", 1), _f("apply.result.other.fee_unpaid", "total", 2),
+             _f("apply.result.other.misc", "total", None, "blank")]
+    out = derive(facts, "g3")
+    other = next(f for f in out if f["indicator"] == "apply.result.other")
+    assert other["value"] == 3 and other["value_status"] == "derived" and other["match_method"] == "derived"
+    split = [c for c in evaluate(out, "g3") if c["rule_id"] == "t3.other_split" and c["applicant_type"] == "total"]
+    assert split[0]["status"] == "skipped"
+
+
+def test_litigation_all_is_derived_only_for_new_templates() -> None:
+    facts = [_f("litigation.direct.total", "na", 2, table="t4"), _f("litigation.after_review.total", "na", 1, table="t4")]
+    assert [f["value"] for f in derive(facts, "g2") if f["indicator"] == "litigation.all.total"] == [3]
+    assert not [f for f in derive(facts, "g1") if f["indicator"] == "litigation.all.total"]
+
+
+def test_xyear_rules_are_skipped_per_report_and_available_across_years() -> None:
+    assert all(c["status"] == "skipped" for c in evaluate([_f("apply.new", "total", 1)], "g3") if c["rule_id"].startswith("xyear"))
+    prev = [_f("apply.carried_forward", "total", 4)]
+    cur = [_f("apply.carried_in", "total", 3)]
+    res = {c["applicant_type"]: c for c in check_xyear_carry(prev, cur)}
+    assert res["total"]["status"] == "failed" and res["natural_person"]["status"] == "skipped"
+
+
+def test_report_metadata_rules() -> None:
+    assert agency_name("2019年上海市人民政府办公厅政府信息公开工作年度报告") == "上海市人民政府办公厅"
+    assert agency_name("平潭综合实验区2019年度政府信息公开工作年度报告") == "平潭综合实验区"
+    assert report_year(None, "本报告所列数据的统计期限自2021年1月1日起至2021年12月31日止。") == 2021
+    assert template_cited("依据国办公开办函[2021]30号要求") == "国办公开办函〔2021〕30号"
