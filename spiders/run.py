@@ -18,18 +18,12 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from . import registry
-from .families.trs import TrsSpider
-
-SPIDERS: dict[str, type[Spider]] = {"trs": TrsSpider}
+from .families import REGISTRY as SPIDERS
 
 
 def _families() -> dict[str, type[Spider]]:
-    """Family name → spider class; families beyond TRS register themselves in spiders.families."""
-    from . import families
-
-    found = dict(SPIDERS)
-    found.update(getattr(families, "REGISTRY", {}))
-    return found
+    """Family name → spider class (spiders.families.REGISTRY)."""
+    return dict(SPIDERS)
 
 
 def base_settings(data_dir: str, run_id: str, proxy: str | None) -> Settings:
@@ -40,6 +34,14 @@ def base_settings(data_dir: str, run_id: str, proxy: str | None) -> Settings:
     if proxy:
         settings.set("NIANBAO_PROXY", proxy, priority="cmdline")
     return settings
+
+
+def portal_settings(settings: Settings, portal: registry.Portal) -> Settings:
+    """The project settings with this portal's politeness overrides from the registry applied."""
+    own = settings.copy()
+    for key, value in portal.politeness.items():
+        own.set(key, value, priority="cmdline")
+    return own
 
 
 def _jsonable(value: object) -> object:
@@ -66,9 +68,7 @@ def run(portals: list[registry.Portal], *, data_dir: str, run_id: str, proxy: st
         spidercls = families.get(portal.family)
         if spidercls is None:
             raise SystemExit(f"portal {portal.id}: no spider for family '{portal.family}'")
-        own = settings.copy()
-        for key, value in portal.politeness.items():
-            own.set(key, value, priority="cmdline")
+        own = portal_settings(settings, portal)
         # The first crawler installs the reactor, as CrawlerProcess does for crawlers it creates itself.
         crawler = Crawler(spidercls, own, init_reactor=not crawlers)
         crawlers[portal.id] = crawler

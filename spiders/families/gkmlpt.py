@@ -72,11 +72,12 @@ class GkmlptSpider(PortalSpider):
             self.crawler.stats.inc_value("nianbao/gkmlpt/no_category")
             self.logger.warning("%s: no SID or no 年报 category in %s", self.portal_id, response.url)
         for cat in cats:
-            column = urljoin(response.url, f"/gkmlpt/api/all/{cat}?sid={sid}")
+            # relative to the index: some sites serve gkmlpt under a department path (/dept/gkmlpt/index)
+            column = urljoin(response.url, f"api/all/{cat}?sid={sid}")
             yield self.page_request(column, sid, cat, int(self.params.get("first_page", 1)), set())
 
     def page_request(self, column: str, sid: str, cat: int, page: int, ids: set[int]) -> scrapy.Request:
-        url = urljoin(column, f"/gkmlpt/api/all/{cat}?page={page}&sid={sid}")
+        url = urljoin(column, f"{cat}?page={page}&sid={sid}")
         return self.request(url, self.parse_api, kind="listing", column=column, sid=sid, cat=cat, page=page, ids=ids)
 
     def parse_api(self, response: Response) -> Iterator:

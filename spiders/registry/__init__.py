@@ -43,12 +43,13 @@ class Portal:
     params: dict = field(default_factory=dict)
     politeness: dict = field(default_factory=dict)
     demo: bool = False
+    note: str = ""  # provenance of the seed (research note, or a conventional path still to confirm)
 
     def as_dict(self) -> dict:
         return {
             "id": self.id, "name": self.name, "region_code": self.region_code, "admin_level": self.admin_level,
             "family": self.family, "seed_urls": list(self.seed_urls), "hosts": list(self.hosts),
-            "params": dict(self.params), "politeness": dict(self.politeness), "demo": self.demo,
+            "params": dict(self.params), "politeness": dict(self.politeness), "demo": self.demo, "note": self.note,
         }
 
 
@@ -86,7 +87,7 @@ def _portal(rec: dict) -> Portal:
     return Portal(
         id=str(rec["id"]), name=str(need("name")), region_code=region, admin_level=str(level), family=str(family),
         seed_urls=tuple(seeds), hosts=hosts, params=dict(rec.get("params") or {}), politeness=politeness,
-        demo=bool(rec.get("demo", False)),
+        demo=bool(rec.get("demo", False)), note=str(rec.get("note") or ""),
     )
 
 
