@@ -27,6 +27,7 @@ from .core import DemoPortal, DemoRequest, DemoResponse, Site
 from .gkmlpt import GkmlptSite, post_path
 from .hanweb import HanwebColumn, HanwebSite
 from .legacy import LegacySite
+from .scriptjson import ScriptJsonSite, hex_path
 from .trs import CLONE_HOST, TrsColumn, TrsSite, article_page
 
 PINGTAN_HOST = "www.pingtan.demo.test"
@@ -38,6 +39,7 @@ PROV_HOST = "www.mockprov.demo.test"
 SHI_HOST = "www.mockshi.demo.test"
 OLDXIAN_HOST = "www.oldxian.demo.test"
 OLDZHEN_HOST = "www.oldzhen.demo.test"
+JYH_HOST = "www.mockjyh.demo.test"
 BLOCKED_HOSTS = {"412": "rs.mockdept.demo.test", "521": "jsl.mockdept.demo.test", "edgeone": "eo.mockdept.demo.test"}
 TOO_LARGE = 3 * 1024 * 1024  # above the demo registry's DOWNLOAD_MAXSIZE (2 MiB)
 
@@ -276,6 +278,20 @@ def blocked_sites() -> list[BlockedSite]:
     return out
 
 
+def mockjyh_site() -> ScriptJsonSite:
+    """Archetype E (集约化 SPA): listing only in a JS literal, pager only base64, hex article names."""
+    col, docs = "/nw12344/", []
+    units = ["市发展和改革委员会", "市经济和信息化委员会", "市商务委员会", "市教育委员会", "市科学技术委员会", "市民族和宗教事务局"]
+    for year in range(2019, 2024):
+        for i, unit in enumerate(units):
+            agency = f"演示市{unit}"
+            date = _date_for(year, i)
+            docs.append(Doc(hex_path(col, date, f"{agency}{year}"), f"{agency}{year}年政府信息公开工作年度报告", date,
+                            generated_report(agency, year, year * 10 + i), year, agency))
+    docs.append(Doc(hex_path(col, "2023-05-10", "news"), "演示市2023年政务公开工作要点", "2023-05-10", ["要点"]))
+    return ScriptJsonSite(portal_id="demo-310000-mockjyh", host=JYH_HOST, column=col, docs=docs, per_page=8)
+
+
 class CloneSite(Site):
     """A spam mirror copying a real report; linked from portals, never in the registry, never to be fetched."""
 
@@ -287,7 +303,7 @@ class CloneSite(Site):
 
 def all_sites() -> list[Site]:
     return [pingtan_site(), yongding_site(), mockcity_site(), mockcounty_site(), mockprov_site(), mockshi_site(),
-            oldxian_site(), oldzhen_site(), *blocked_sites(), CloneSite()]
+            oldxian_site(), oldzhen_site(), mockjyh_site(), *blocked_sites(), CloneSite()]
 
 
 def build_portal() -> DemoPortal:

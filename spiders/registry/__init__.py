@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-FAMILIES = ("trs", "hanweb", "gkmlpt", "legacy")
+FAMILIES = ("trs", "hanweb", "gkmlpt", "legacy", "scriptjson")
 ADMIN_LEVELS = ("national", "provincial", "prefectural", "county", "township")
 _REGION = re.compile(r"^\d{6}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9\-]*$")

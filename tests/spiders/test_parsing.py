@@ -74,3 +74,16 @@ def test_soft_404_pages_are_recognised_and_reports_are_not():
     assert is_soft_404(soft)
     report = HtmlResponse(f"http://{PINGTAN_HOST}/y", status=200, body=REAL_REPORT.read_bytes())
     assert not is_soft_404(report)
+
+
+def test_script_json_listing_and_base64_pager():
+    from nianbao.demo_portal.sites import mockjyh_site
+    from spiders.families.scriptjson import items, pager_pages
+
+    site = mockjyh_site()
+    page = site.listing(0)
+    found = items(page.decode())
+    assert len(found) == site.per_page and all(p.startswith("/nw12344/") and p.endswith(".html") for p, _, _ in found)
+    response = HtmlResponse("http://www.mockjyh.demo.test/nw12344/", body=page, encoding="utf-8")
+    assert response.xpath("//a[@href]") == [], "nothing for a plain HTML link parser"
+    assert 1 in pager_pages(response)
