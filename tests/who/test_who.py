@@ -15,8 +15,12 @@ REAL = ROOT / "nianbao" / "demo_portal" / "site" / "pingtan"
 
 
 def _registry() -> dict[str, dict]:
-    data = yaml.safe_load((ROOT / "nianbao" / "demo_portal" / "registry.yaml").read_text(encoding="utf-8"))
-    return {p["id"]: p for p in data["portals"]}
+    """Every demo portal record: the demo's own registry and the crawl archetypes'."""
+    records = {}
+    for name in ("registry.yaml", "archetypes.yaml"):
+        data = yaml.safe_load((ROOT / "nianbao" / "demo_portal" / name).read_text(encoding="utf-8"))
+        records.update({p["id"]: p for p in data["portals"]})
+    return records
 
 
 def _meta(path: Path) -> dict:
