@@ -19,8 +19,10 @@ def _err(message: str) -> None:
     print(f"nianbao: {message}", file=sys.stderr)
 
 
-def demo_registry_path() -> str:
-    return str(resources.files("nianbao.demo_portal").joinpath("registry.yaml"))
+def demo_registry_path(full: bool = False) -> str:
+    """The demo registry: the two sites made of real report pages, or (``full``) every archetype."""
+    name = "archetypes.yaml" if full else "registry.yaml"
+    return str(resources.files("nianbao.demo_portal").joinpath(name))
 
 
 def cmd_demo_portal(args: argparse.Namespace) -> int:
@@ -71,7 +73,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return run_demo(Path(args.data), Path(args.dagster_home))
+    return run_demo(Path(args.data), Path(args.dagster_home), demo_registry_path(full=not args.small))
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -93,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("demo", help="serve the demo portal, crawl it, materialize every report year, print a summary")
     p.add_argument("--data", default="data", help="data directory (default ./data)")
     p.add_argument("--dagster-home", default=os.environ.get("DAGSTER_HOME", ".dagster_home"))
+    p.add_argument("--small", action="store_true",
+                   help="crawl only the two sites made of real report pages, not every portal archetype")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("demo-portal", help="serve the demo portal on 127.0.0.1 until interrupted")

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 
-def run_demo(data_dir: Path, dagster_home: Path) -> int:
+def run_demo(data_dir: Path, dagster_home: Path, registry_path: str) -> int:
     dagster_home = dagster_home.resolve()
     dagster_home.mkdir(parents=True, exist_ok=True)
     config = dagster_home / "dagster.yaml"
@@ -30,7 +30,6 @@ def run_demo(data_dir: Path, dagster_home: Path) -> int:
     from dagster_project.resources import NianbaoResource
     from pipeline.query import connect
 
-    from .cli import demo_registry_path
     from .demo_portal.core import DemoServer
     from .demo_portal.sites import build_portal
 
@@ -38,7 +37,7 @@ def run_demo(data_dir: Path, dagster_home: Path) -> int:
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     with DemoServer(build_portal()) as server:
         print(f"demo portal serving on {server.proxy_url}")
-        resources = {"nianbao": NianbaoResource(data_dir=str(data_dir), registry_path=demo_registry_path(),
+        resources = {"nianbao": NianbaoResource(data_dir=str(data_dir), registry_path=registry_path,
                                                 proxy=server.proxy_url)}
         result = dg.materialize([crawl, parsed_documents], resources=resources, instance=instance,
                                 run_config=quiet)
@@ -61,8 +60,12 @@ def run_demo(data_dir: Path, dagster_home: Path) -> int:
     root = data_dir / "dataset"
     con = connect(root)
     print(f"\ndataset written under {root} (hive-partitioned Parquet, one partition per report year)")
-    print(con.sql("SELECT report_year, count(*) AS reports, any_value(template_generation) AS generation "
+    print(con.sql("SELECT report_year, count(*) AS reports, "
+                  "count(*) FILTER (template_generation = 'g0') AS g0, count(*) FILTER (template_generation = 'g1') AS g1, "
+                  "count(*) FILTER (template_generation = 'g2') AS g2, count(*) FILTER (template_generation = 'g3') AS g3, "
+                  "count(*) FILTER (parse_status <> 'ok') AS not_parsed, count(DISTINCT region_code) AS regions "
                   "FROM reports GROUP BY ALL ORDER BY report_year"))
+    print(con.sql("SELECT kind, parse_status, count(*) AS documents FROM documents GROUP BY ALL ORDER BY ALL"))
     print(con.sql("SELECT count(*) AS facts, count(DISTINCT indicator) AS indicators FROM facts"))
     if failed_years:
         print(f"years whose materialization failed: {failed_years}")
