@@ -15,7 +15,7 @@ import html
 import json
 from datetime import datetime, timedelta, timezone
 
-from .content import ColumnSite, Doc
+from .content import ColumnSite, Doc, render_body
 from .core import DemoRequest, DemoResponse
 
 CST = timezone(timedelta(hours=8))
@@ -78,7 +78,7 @@ class GkmlptSite(ColumnSite):
         return DemoResponse(200, body.encode("utf-8"), {"Content-Type": "application/json;charset=UTF-8"})
 
     def article(self, doc: Doc) -> DemoResponse:
-        paras = "\n".join(f"<p>{html.escape(p)}</p>" for p in doc.paragraphs)
+        paras = render_body(doc.paragraphs)
         page = (
             '<!DOCTYPE html><html><head><meta charset="utf-8">'
             f'<meta name="ArticleTitle" content="{html.escape(doc.title)}">'

@@ -19,7 +19,7 @@ import html
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote
 
-from .content import ColumnSite, Doc
+from .content import ColumnSite, Doc, render_body
 from .core import DemoRequest, DemoResponse
 
 OTHER_COUNTY_HOST = "www.othercounty.demo.test"
@@ -135,7 +135,7 @@ class HanwebSite(ColumnSite):
         links = "".join(
             f'<p><a href="{a.path}" target="_blank">{html.escape(a.name)}</a></p>' for a in doc.attachments
         )
-        paras = "\n".join(f"<p>{html.escape(p)}</p>" for p in doc.paragraphs)
+        paras = render_body(doc.paragraphs)
         page = (
             '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="ArticleTitle" content="{html.escape(doc.title)}">\n'

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 
-from .content import ColumnSite, Doc
+from .content import ColumnSite, Doc, render_body
 from .core import DemoRequest, DemoResponse
 
 CHARSET = "gb2312"  # what the pages declare; the bytes are GBK
@@ -63,7 +63,7 @@ class LegacySite(ColumnSite):
 
     def article(self, doc: Doc) -> DemoResponse:
         links = "".join(f'<p>附件：<a href="{a.path}">{html.escape(a.name)}</a></p>' for a in doc.attachments)
-        paras = "".join(f"<p>{html.escape(p)}</p>" for p in doc.paragraphs)
+        paras = render_body(doc.paragraphs, sep="")
         text = (
             '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
             f"<title>{html.escape(doc.title)}</title></head><body>"

@@ -14,7 +14,7 @@ import hashlib
 import html
 import json
 
-from .content import ColumnSite, Doc
+from .content import ColumnSite, Doc, render_body
 from .core import DemoRequest, DemoResponse
 
 
@@ -52,7 +52,7 @@ class ScriptJsonSite(ColumnSite):
         return text.encode("utf-8")
 
     def article(self, doc: Doc) -> DemoResponse:
-        paras = "".join(f"<p>{html.escape(p)}</p>" for p in doc.paragraphs)
+        paras = render_body(doc.paragraphs, sep="")
         return DemoResponse.html(
             f'<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="ArticleTitle" content="{html.escape(doc.title)}">'
             f'<meta name="PubDate" content="{doc.date} 10:00"><title>{html.escape(doc.title)}</title></head>'

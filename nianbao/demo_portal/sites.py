@@ -16,7 +16,7 @@ from .content import (
     Attachment,
     ColumnSite,
     Doc,
-    fake_file,
+    attachment_bytes,
     generated_report,
     real_paragraphs,
 )
@@ -96,7 +96,7 @@ def yongding_site() -> TrsSite:
 def trs_doc(col: str, docid: int, date: str, title: str, paragraphs: list[str], year: int | None,
              agency: str | None, attach: list[tuple[str, str, int]] = (), **kw: object) -> Doc:
     ymd = date.replace("-", "")
-    atts = [Attachment(f"{col}{ymd[:6]}/P0{ymd}{docid:013d}{i}.{kind}", name, fake_file(kind, f"{docid}-{i}", size),
+    atts = [Attachment(f"{col}{ymd[:6]}/P0{ymd}{docid:013d}{i}.{kind}", name, attachment_bytes(kind, f"{docid}-{i}", size),
                        kind, "too_large" if size > 2 * 1024 * 1024 else "stored")
             for i, (kind, name, size) in enumerate(attach)]
     return Doc(f"{col}{ymd[:6]}/t{ymd}_{docid}.html", title, date, paragraphs, year, agency, atts, **kw)
@@ -108,10 +108,9 @@ def mockcity_site() -> TrsSite:
     one too large), a 2019 report published 2020-03 and a （更正） re-issue."""
     col, dept = "/zwgk/zfxxgk/zfxxgknb/", "/zwgk/bmxxgk/jyj/zfxxgknb/"
     docs, docid = [], 2748700
-    real_texts = [real_paragraphs("pingtan/t20200120_80576.htm"), real_paragraphs("pingtan/t20170118_80485.htm")]
     for i, (title, year, agency) in enumerate(ORDOS_REPORTS):
         docid += 1
-        docs.append(trs_doc(col, docid, _date_for(year, i), title, list(real_texts[i % 2]), year, agency,
+        docs.append(trs_doc(col, docid, _date_for(year, i), title, generated_report(agency, year, docid), year, agency,
                              [("pdf", f"{title}.pdf", 0)], generated=True))
     for i, agency in enumerate(CITY_DEPTS):
         for year in (2019, 2020, 2021):
@@ -159,11 +158,9 @@ def mockcounty_site() -> HanwebSite:
             d = Doc(HanwebSite.art_path(main.columnid, docid, date), f"演示县{town}{year}年政府信息公开工作年度报告", date,
                     generated_report(f"演示县{town}", year, docid), year, f"演示县{town}", extra={"columnid": main.columnid})
             if year == 2020:
-                kind = "jpg" if i == 3 else "xls"
+                kind = "xlsx" if i == 3 else "xls"
                 d.attachments.append(Attachment(f"/module/download/downfile.jsp?classid=0&filename={docid:x}.{kind}",
-                                                f"{town}{year}年统计表.{kind}", fake_file(kind, str(docid)), kind))
-                if kind == "jpg":
-                    d.title = f"演示县{town}{year}年政府信息公开工作年度报告（图片版）"
+                                                f"{town}{year}年统计表.{kind}", attachment_bytes(kind, str(docid)), kind))
             docs.append(d)
     for i, title in enumerate(DINGXI_NEWS):
         docid += 1
@@ -195,7 +192,7 @@ def _gk_docs(prefix: str, agencies: list[str], years: range, first_id: int, cate
                     extra={"id": docid, "categories": [categories[0]]})
             if i % 4 == 0:
                 d.attachments.append(Attachment(f"/attachment/0/{docid // 1000}/{docid}/{docid}.pdf",
-                                                f"{agency}{year}年报.pdf", fake_file("pdf", str(docid))))
+                                                f"{agency}{year}年报.pdf", attachment_bytes("pdf", str(docid))))
             docs.append(d)
     return docs
 
@@ -249,7 +246,7 @@ def oldxian_site() -> LegacySite:
                 name = f"{town}{year}年报.{kind}"
                 quoted = quote(name.encode("gbk"))  # GBK percent-encoded file name
                 status, expect = (404, "not_found") if year == 2010 else (200, "stored")
-                d.attachments.append(Attachment(f"/uploadfiles/{year}/{quoted}", name, fake_file(kind, name), kind,
+                d.attachments.append(Attachment(f"/uploadfiles/{year}/{quoted}", name, attachment_bytes(kind, name), kind,
                                                 expect, status))
             docs.append(d)
     for i, title in enumerate(["旧县召开政务公开工作会议", "关于开展政府网站普查工作的通知", "旧县2012年春耕生产情况"]):

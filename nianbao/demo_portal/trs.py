@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from .content import ColumnSite, Doc
+from .content import ColumnSite, Doc, render_body
 from .core import DemoRequest, DemoResponse
 
 CLONE_HOST = "www.clone-gov.demo.test"
@@ -28,7 +28,7 @@ def article_page(*, site_name: str, site_domain: str, column: str, title: str, d
     if site_id_code:
         metas.insert(2, ("SiteIDCode", site_id_code))
     head = "\n".join(f'<meta name="{k}" content="{html.escape(v)}"/>' for k, v in metas)
-    body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    body = render_body(paragraphs)
     page = (
         f'<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8"/>\n{head}\n'
         f"<title>{html.escape(title)}_{html.escape(column)}_{html.escape(site_name)}</title>\n</head>\n<body>\n"
