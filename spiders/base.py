@@ -31,7 +31,7 @@ from twisted.python.failure import Failure
 from pipeline.manifest import DONE_OUTCOMES, RETRY_OUTCOMES, latest_by_url, read_rows
 from pipeline.titles import is_correction, is_report_title, report_year
 
-from .items import FetchedDocument, FetchFailure, Unchanged
+from .items import FetchedDocument, FetchFailure, ListingPage, Unchanged
 from .middlewares import AddressRefused, Blocked
 
 ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|rtf|zip|rar|jpe?g|png)(?:$|[?&#])", re.I)
@@ -62,6 +62,26 @@ def is_soft_404(response: Response) -> bool:
         return False
     text = response.text if hasattr(response, "text") else ""
     return bool(SOFT_404.search(text))
+
+
+@dataclass
+class Tally:
+    """What one listing page held: its report links, how many were not stored yet, and their dates."""
+
+    n_reports: int = 0
+    n_new: int = 0
+    dates: list[str] = field(default_factory=list)
+
+    def add(self, decision: tuple[bool, scrapy.Request | None], date: str | None) -> scrapy.Request | None:
+        """Count one ``PortalSpider.consider`` decision; returns its request (None when nothing to fetch)."""
+        is_report, request = decision
+        if is_report:
+            self.n_reports += 1
+            if date:
+                self.dates.append(date)
+        if request is not None:
+            self.n_new += 1
+        return request
 
 
 @dataclass
@@ -173,14 +193,18 @@ class PortalSpider(scrapy.Spider):
         return True, self.request(url, self.parse_article, kind="report", column=column, listing_url=listing_url,
                                   title=title, listing_date=date, change=change, **meta)
 
-    def keep_paging(self, n_reports: int, n_new: int, dates: list[str]) -> bool:
+    def listed(self, response: Response, tally: Tally, column: str) -> ListingPage:
+        """The manifest row of one listing page walked."""
+        return ListingPage(response.url, self.portal_id, response.status, tally.n_reports, tally.n_new, column)
+
+    def keep_paging(self, tally: Tally) -> bool:
         """After one listing page: go on to the next page?"""
         if self.backfill_to:
-            if dates and max(dates)[:4] < str(self.backfill_to):
+            if tally.dates and max(tally.dates)[:4] < str(self.backfill_to):
                 self.crawler.stats.inc_value("nianbao/listing/backfill_reached")
                 return False
             return True
-        if n_reports and not n_new:
+        if tally.n_reports and not tally.n_new:
             self.crawler.stats.inc_value("nianbao/listing/stopped_at_known")
             return False
         return True

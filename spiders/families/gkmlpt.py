@@ -17,8 +17,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import scrapy
 from scrapy.http import Response
 
-from ..base import PortalSpider, iso_date
-from ..items import ListingPage
+from ..base import PortalSpider, Tally, iso_date
 
 CST = timezone(timedelta(hours=8))
 SID = re.compile(r"SID\s*:\s*['\"]?(\d+)")
@@ -92,8 +91,7 @@ class GkmlptSpider(PortalSpider):
         articles = data.get("articles") or []
         seen_ids: set[int] = meta["ids"]
         fresh = [a for a in articles if a.get("id") not in seen_ids]
-        n_reports = n_new = 0
-        dates: list[str] = []
+        tally = Tally()
         for art in fresh:
             url = self.fix_scheme(urljoin(response.url, art.get("url") or art.get("post_url") or ""))
             if urlsplit(url).hostname not in self.allowed_domains:
@@ -101,22 +99,17 @@ class GkmlptSpider(PortalSpider):
             date = china_date(art.get("display_publish_time")) or iso_date(str(art.get("created_at") or ""))
             attachments = [(self.fix_scheme(urljoin(url, a["url"])), a.get("name") or "")
                            for a in art.get("attachment") or [] if isinstance(a, dict) and a.get("url")]
-            is_report, request = self.consider(url, str(art.get("title") or ""), response.url, column, date,
-                                               attachments=attachments, publish_date=date)
-            if is_report:
-                n_reports += 1
-                if date:
-                    dates.append(date)
+            request = tally.add(self.consider(url, str(art.get("title") or ""), response.url, column, date,
+                                               attachments=attachments, publish_date=date), date)
             if request is not None:
-                n_new += 1
                 yield request
-        yield ListingPage(response.url, self.portal_id, response.status, n_reports, n_new, column)
+        yield self.listed(response, tally, column)
         total = int(data.get("total") or 0)
         ids = seen_ids | {a.get("id") for a in articles}
         more = bool(fresh) and len(ids) < total
         if not fresh and articles:
             self.crawler.stats.inc_value("nianbao/listing/repeated_page")
-        if more and self.keep_paging(n_reports, n_new, dates):
+        if more and self.keep_paging(tally):
             yield self.page_request(column, meta["sid"], meta["cat"], meta["page"] + 1, ids)
             return
         yield from self.column_done(column)

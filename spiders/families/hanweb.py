@@ -16,8 +16,7 @@ import scrapy
 from parsel import Selector
 from scrapy.http import Response
 
-from ..base import PortalSpider, iso_date
-from ..items import ListingPage
+from ..base import PortalSpider, Tally, iso_date
 
 RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[.*?href=[\"']([^\"']+)[\"']", re.S)
@@ -51,9 +50,8 @@ class HanwebSpider(PortalSpider):
             yield request
 
     def entries(self, response: Response, column: str) -> Iterator:
-        """Consider every record of a page or group; yields requests, returns (reports, new, dates, urls)."""
-        n_reports = n_new = 0
-        dates: list[str] = []
+        """Consider every record of a page or group; yields requests, returns (tally, urls)."""
+        tally = Tally()
         urls: list[str] = []
         for href, title, date in records(response.text):
             url = urljoin(response.url, href)
@@ -61,26 +59,21 @@ class HanwebSpider(PortalSpider):
             if urlsplit(url).hostname not in self.allowed_domains:
                 self.crawler.stats.inc_value("nianbao/listing/offsite_link")
                 continue
-            is_report, request = self.consider(url, title, response.url, column, date)
-            if is_report:
-                n_reports += 1
-                if date:
-                    dates.append(date)
+            request = tally.add(self.consider(url, title, response.url, column, date), date)
             if request is not None:
-                n_new += 1
                 yield request
-        return n_reports, n_new, dates, urls
+        return tally, urls
 
     def parse_column(self, response: Response) -> Iterator:
         column = response.meta.get("column") or response.url
-        n_reports, n_new, dates, urls = yield from self.entries(response, column)
-        yield ListingPage(response.url, self.portal_id, response.status, n_reports, n_new, column)
+        tally, urls = yield from self.entries(response, column)
+        yield self.listed(response, tally, column)
         total = TOTAL.search(response.text)
         per_page = int(self.params.get("perpage") or (m.group(1) if (m := PER_PAGE.search(response.text)) else 15))
         nextgroup = NEXTGROUP.search(response.text)
         total_n = int(total.group(1) or total.group(2)) if total else 0
         group = per_page * GROUP_PAGES
-        if nextgroup and total_n > group and self.keep_paging(n_reports, n_new, dates):
+        if nextgroup and total_n > group and self.keep_paging(tally):
             template = urljoin(response.url, nextgroup.group(1).replace("&amp;", "&"))
             yield self.group_request(template, column, group + 1, per_page, total_n, set(urls))
             return
@@ -105,8 +98,8 @@ class HanwebSpider(PortalSpider):
     def parse_group(self, response: Response) -> Iterator:
         meta = response.meta
         column = meta["column"]
-        n_reports, n_new, dates, urls = yield from self.entries(response, column)
-        yield ListingPage(response.url, self.portal_id, response.status, n_reports, n_new, column)
+        tally, urls = yield from self.entries(response, column)
+        yield self.listed(response, tally, column)
         seen: set[str] = meta["group_seen"]
         repeated = bool(urls) and set(urls) <= seen
         total = TOTAL.search(response.text)
@@ -114,7 +107,7 @@ class HanwebSpider(PortalSpider):
         end = meta["start"] + meta["per_page"] * GROUP_PAGES - 1
         if repeated:
             self.crawler.stats.inc_value("nianbao/listing/repeated_group")
-        if urls and not repeated and end < total_n and self.keep_paging(n_reports, n_new, dates):
+        if urls and not repeated and end < total_n and self.keep_paging(tally):
             yield self.group_request(meta["template"], column, end + 1, meta["per_page"], total_n, seen | set(urls))
             return
         yield from self.column_done(column)

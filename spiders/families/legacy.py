@@ -17,8 +17,7 @@ import scrapy
 from scrapy.http import Response
 from w3lib.url import add_or_replace_parameter
 
-from ..base import PortalSpider, is_soft_404, iso_date
-from ..items import ListingPage
+from ..base import PortalSpider, Tally, is_soft_404, iso_date
 
 JS_LINK = re.compile(r"""^javascript:\s*\w+\(\s*['"]([^'"]+)['"]""", re.I)
 DEFAULT_ARTICLE = r"(?:iInfo\.jsp\?id=\d+|/\d{4}/\d{4}/\d+\.s?html?$|content_\d+\.s?html?$)"
@@ -52,8 +51,7 @@ class LegacySpider(PortalSpider):
             self.crawler.stats.inc_value("nianbao/listing/soft_404_end")
             yield from self.column_done(column)
             return
-        n_reports = n_new = 0
-        dates: list[str] = []
+        tally = Tally()
         urls: set[str] = set()
         for link in response.xpath("//a[@href]"):
             href = link.attrib["href"].strip()
@@ -71,20 +69,15 @@ class LegacySpider(PortalSpider):
             title = (link.attrib.get("title") or "".join(link.xpath(".//text()").getall())).strip()
             row = link.xpath("ancestor::tr[1] | ancestor::li[1]")
             date = iso_date(" ".join(row[-1].xpath(".//text()").getall())) if row else None
-            is_report, request = self.consider(url, title, response.url, column, date)
-            if is_report:
-                n_reports += 1
-                if date:
-                    dates.append(date)
+            request = tally.add(self.consider(url, title, response.url, column, date), date)
             if request is not None:
-                n_new += 1
                 yield request
-        yield ListingPage(response.url, self.portal_id, response.status, n_reports, n_new, column)
+        yield self.listed(response, tally, column)
         fresh = urls - walk_seen
         n_page = int(meta.get("n_page") or 1)
         if not fresh:
             self.crawler.stats.inc_value("nianbao/listing/endless_stopped")
-        elif n_page < self.max_pages and self.keep_paging(n_reports, n_new, dates):
+        elif n_page < self.max_pages and self.keep_paging(tally):
             next_url = add_or_replace_parameter(response.url, self.page_param, str(self.page_number(response.url) + 1))
             yield self.request(next_url, self.parse_listing, kind="listing", column=column,
                                walk_seen=walk_seen | urls, n_page=n_page + 1)

@@ -14,8 +14,7 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy.http import Response
 
-from ..base import PortalSpider, iso_date
-from ..items import ListingPage
+from ..base import PortalSpider, Tally, iso_date
 
 ITEMS = re.compile(r"var\s+itemObj\s*=\s*(\[.*?\])\s*;", re.S)
 PAGE_LINK = re.compile(r"index_(\d+)\.s?html")
@@ -68,22 +67,16 @@ class ScriptJsonSpider(PortalSpider):
     def parse_listing(self, response: Response) -> Iterator:
         column = response.meta.get("column") or response.url
         page = int(response.meta.get("page") or 0)
-        n_reports = n_new = 0
-        dates: list[str] = []
+        tally = Tally()
         for path, title, date in items(response.text):
             url = urljoin(response.url, path)
             if urlsplit(url).hostname not in self.allowed_domains:
                 continue
-            is_report, request = self.consider(url, title, response.url, column, date)
-            if is_report:
-                n_reports += 1
-                if date:
-                    dates.append(date)
+            request = tally.add(self.consider(url, title, response.url, column, date), date)
             if request is not None:
-                n_new += 1
                 yield request
-        yield ListingPage(response.url, self.portal_id, response.status, n_reports, n_new, column)
-        if page + 1 in pager_pages(response) and self.keep_paging(n_reports, n_new, dates):
+        yield self.listed(response, tally, column)
+        if page + 1 in pager_pages(response) and self.keep_paging(tally):
             base = column if column.endswith("/") else column.rsplit("/", 1)[0] + "/"
             yield self.request(urljoin(base, f"index_{page + 1}.html"), self.parse_listing, kind="listing",
                                column=column, page=page + 1)

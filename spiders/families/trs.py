@@ -14,8 +14,7 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy.http import Response
 
-from ..base import PortalSpider, iso_date
-from ..items import ListingPage
+from ..base import PortalSpider, Tally, iso_date
 
 ARTICLE = re.compile(r"(?:^|/)t\d{8}_\d+\.s?html?$")
 CREATE_PAGE = re.compile(r"createPage(?:HTML)?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([^\"']+)[\"']\s*,\s*[\"']([^\"']+)[\"']")
@@ -46,8 +45,7 @@ class TrsSpider(PortalSpider):
 
     def parse_listing(self, response: Response) -> Iterator:
         column = response.meta.get("column") or response.url
-        n_reports = n_new = 0
-        dates: list[str] = []
+        tally = Tally()
         for link in response.xpath("//a[@href]"):
             href = link.attrib["href"].strip()
             if not ARTICLE.search(href.split("?")[0]):
@@ -59,17 +57,12 @@ class TrsSpider(PortalSpider):
             title = (link.attrib.get("title") or "".join(link.xpath(".//text()").getall())).strip()
             date = iso_date(" ".join(link.xpath("following-sibling::*[1]//text() | ../following-sibling::*[1]//text()"
                                                 ).getall())) or iso_date(url)
-            is_report, request = self.consider(url, title, response.url, column, date)
-            if is_report:
-                n_reports += 1
-                if date:
-                    dates.append(date)
+            request = tally.add(self.consider(url, title, response.url, column, date), date)
             if request is not None:
-                n_new += 1
                 yield request
-        yield ListingPage(response.url, self.portal_id, response.status, n_reports, n_new, column)
+        yield self.listed(response, tally, column)
         paging = pager(response.text)
-        if paging is not None and self.keep_paging(n_reports, n_new, dates):
+        if paging is not None and self.keep_paging(tally):
             count, current, stem, ext = paging
             max_pages = int(self.params.get("max_pages", 500))
             if current + 1 < min(count, max_pages):
