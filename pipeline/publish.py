@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .checks import check_xyear_carry
 from .dedup import choose_versions
 from .manifest import latest_by_url, read_rows
 from .parsed_store import ParsedStore
@@ -89,13 +90,8 @@ def document_log(results: Iterable[dict]) -> list[dict]:
     return rows
 
 
-def assemble_year(results: Iterable[dict], year: int) -> dict[str, list[dict]]:
-    """Rows of the reports, facts, checks and sources tables for one report year.
-
-    Several documents of one (agency, year) — mirrors, corrections, a page and its attachment — become
-    one report row (the chosen version) and one source row each; facts and checks come from the chosen
-    version only, so nothing is double-counted.
-    """
+def _chosen(results: Iterable[dict], year: int) -> tuple[list[dict], list[dict], list[dict]]:
+    """(report rows, source rows, the parse result of each report row) for one report year."""
     candidates = []
     by_source: dict[tuple[str, str], dict] = {}
     for res in results:
@@ -106,12 +102,32 @@ def assemble_year(results: Iterable[dict], year: int) -> dict[str, list[dict]]:
         candidates.append(rep)
         by_source[(rep.get("source_url"), rep.get("content_sha256"))] = res
     reports, sources = choose_versions(candidates)
+    return reports, sources, [by_source[(r.get("source_url"), r.get("content_sha256"))] for r in reports]
+
+
+def assemble_year(results: Iterable[dict], year: int) -> dict[str, list[dict]]:
+    """Rows of the reports, facts, checks and sources tables for one report year.
+
+    Several documents of one (agency, year) — mirrors, corrections, a page and its attachment — become
+    one report row (the chosen version) and one source row each; facts and checks come from the chosen
+    version only, so nothing is double-counted. The cross-year identity ``xyear.carry`` (applications
+    carried in this year = carried forward last year) is evaluated against the same agency's report of
+    the previous year when there is one.
+    """
+    results = list(results)
+    reports, sources, parsed = _chosen(results, year)
+    prev_reports, _, prev_parsed = _chosen(results, year - 1) if reports else ([], [], [])
+    previous = {rep.get("agency_name_norm"): res for rep, res in zip(prev_reports, prev_parsed, strict=True)}
     facts: list[dict] = []
     checks: list[dict] = []
-    for rep in reports:
-        res = by_source[(rep.get("source_url"), rep.get("content_sha256"))]
+    for rep, res in zip(reports, parsed, strict=True):
         for fact in res.get("facts") or []:
             facts.append({**fact, "report_id": rep["report_id"], "report_year": year})
-        for check in res.get("checks") or []:
+        own_checks = list(res.get("checks") or [])
+        prev = previous.get(rep.get("agency_name_norm"))
+        if prev is not None:
+            own_checks += [c for c in check_xyear_carry(prev.get("facts") or [], res.get("facts") or [])
+                           if c["status"] != "skipped"]
+        for check in own_checks:
             checks.append({**check, "report_id": rep["report_id"], "report_year": year})
     return {"reports": reports, "facts": facts, "checks": checks, "sources": sources}

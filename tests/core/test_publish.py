@@ -1,0 +1,47 @@
+"""Assembling one report year: one row per report, facts of the chosen version, cross-year checks."""
+
+from __future__ import annotations
+
+from pipeline.publish import assemble_year
+
+
+def _result(url: str, year: int, facts: list[dict], agency: str = "平潭综合实验区", title: str | None = None) -> dict:
+    report = {
+        "title": title or f"{agency}{year}年度政府信息公开工作年度报告", "agency_name": agency,
+        "agency_name_norm": agency, "report_year": year, "parse_status": "ok", "source_url": url,
+        "content_sha256": url[-8:].rjust(64, "0"), "publish_date": f"{year + 1}-01-20", "portal_id": "p",
+        "source_site": "www.pingtan.demo.test", "fetched_at": "2026-11-27T00:00:00Z",
+    }
+    return {"report": report, "facts": facts, "checks": []}
+
+
+def _carry(code: str, value: float) -> list[dict]:
+    return [{"indicator": code, "applicant_type": app, "value": value if app in ("natural_person", "total") else 0.0}
+            for app in ("natural_person", "org.commercial", "org.research", "org.public_interest",
+                        "org.legal_service", "org.other", "total")]
+
+
+def test_mirrors_become_one_report_with_the_chosen_versions_facts():
+    fact = [{"indicator": "apply.new", "applicant_type": "total", "value": 70.0}]
+    results = [_result("http://a.test/1.htm", 2021, fact), _result("http://b.test/1.htm", 2021, []),
+               _result("http://m.a.test/1.htm", 2021, fact)]
+    rows = assemble_year(results, 2021)
+    assert len(rows["reports"]) == 1 and len(rows["sources"]) == 3
+    assert len(rows["facts"]) == 1 and rows["facts"][0]["report_id"] == rows["reports"][0]["report_id"]
+    assert sum(s["is_chosen"] for s in rows["sources"]) == 1
+
+
+def test_carried_in_is_checked_against_last_years_carried_forward():
+    results = [_result("http://a.test/2021.htm", 2021, _carry("apply.carried_forward", 1.0)),
+               _result("http://a.test/2022.htm", 2022, _carry("apply.carried_in", 1.0)),
+               _result("http://a.test/2023.htm", 2023, _carry("apply.carried_in", 5.0))]
+    for year, status in ((2022, "passed"), (2023, None)):
+        carry = [c for c in assemble_year(results, year)["checks"] if c["rule_id"] == "xyear.carry"]
+        if status is None:
+            assert carry == [], "2022 printed no carried_forward: nothing to compare"
+        else:
+            assert carry and {c["status"] for c in carry} == {status}
+    results.append(_result("http://a.test/2022b.htm", 2022, _carry("apply.carried_forward", 3.0),
+                           title="平潭综合实验区2022年度政府信息公开工作年度报告（更正）"))
+    failed = [c for c in assemble_year(results, 2023)["checks"] if c["rule_id"] == "xyear.carry"]
+    assert {(c["applicant_type"], c["status"]) for c in failed if c["applicant_type"] == "total"} == {("total", "failed")}
