@@ -10,6 +10,7 @@ import pytest
 from dagster_project.assets.crawl import crawl
 from dagster_project.assets.dataset import dataset
 from dagster_project.assets.parse import parsed_documents
+from dagster_project.jobs import publish_after_crawl
 from dagster_project.resources import NianbaoResource
 from nianbao.cli import demo_registry_path
 from nianbao.demo_portal.core import DemoServer
@@ -33,7 +34,7 @@ def demo_run(tmp_path_factory):
                 for y in years}
         # a second run of one year must replace it, not add to it
         rerun = dg.materialize([dataset], partition_key="2021", resources=resources, instance=instance)
-        yield {"data": data, "first": first, "runs": runs, "rerun": rerun, "portal": portal}
+        yield {"data": data, "first": first, "runs": runs, "rerun": rerun, "portal": portal, "instance": instance}
 
 
 def test_the_crawl_reports_its_stats_as_metadata(demo_run):
@@ -83,3 +84,13 @@ def test_facts_trace_back_to_source_url_and_bytes(demo_run):
     raw = demo_run["data"] / "raw"
     for sha in facts["content_sha256"].unique():
         assert list((raw / sha[:2]).glob(f"{sha}.*")), "every fact's document is in the raw store"
+
+
+def test_after_a_crawl_the_sensor_asks_to_publish_the_years_it_changed(demo_run):
+    first = demo_run["first"]
+    context = dg.build_run_status_sensor_context(
+        sensor_name="publish_after_crawl", dagster_event=first.get_run_success_event(),
+        dagster_instance=demo_run["instance"], dagster_run=first.dagster_run,
+    )
+    keys = {req.partition_key for req in publish_after_crawl(context)}
+    assert {str(y) for y in DEMO_REPORT_YEARS} <= keys
