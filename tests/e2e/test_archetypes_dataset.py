@@ -1,0 +1,56 @@
+"""Every portal archetype through the whole machine: each report the demo portal publishes (and an
+honest crawler can store) ends up in the dataset, in its report year, with a region code."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from dagster_project.assets.crawl import crawl
+from dagster_project.assets.dataset import dataset
+from dagster_project.assets.parse import parsed_documents
+from dagster_project.resources import NianbaoResource
+from nianbao.cli import demo_registry_path
+from nianbao.demo_portal.core import DemoServer
+from nianbao.demo_portal.sites import build_portal
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def full_demo(tmp_path_factory):
+    data = tmp_path_factory.mktemp("data")
+    portal = build_portal()
+    truth = [t for t in portal.truth() if t.get("expect", "stored") == "stored"]
+    with DemoServer(portal) as server, dg.instance_for_test() as instance:
+        resources = {"nianbao": NianbaoResource(data_dir=str(data), registry_path=demo_registry_path(full=True),
+                                                proxy=server.proxy_url)}
+        assert dg.materialize([crawl, parsed_documents], resources=resources, instance=instance).success
+        for year in sorted({t["report_year"] for t in truth}):
+            assert dg.materialize([dataset], partition_key=str(year), resources=resources, instance=instance).success
+    root = data / "dataset"
+    yield {"truth": truth, "reports": pd.read_parquet(root / "reports"), "sources": pd.read_parquet(root / "sources"),
+           "documents": pd.read_parquet(root / "documents")}
+
+
+def test_every_storable_demo_report_is_a_source_of_a_report_of_its_year(full_demo):
+    sources, reports = full_demo["sources"], full_demo["reports"].set_index("report_id")
+    year_of_url = {url: int(reports.loc[rid, "report_year"]) for url, rid in zip(sources["source_url"], sources["report_id"], strict=True)}
+    missing = [t["url"] for t in full_demo["truth"] if t["url"] not in year_of_url]
+    assert not missing
+    wrong_year = [t["url"] for t in full_demo["truth"] if year_of_url[t["url"]] != t["report_year"]]
+    assert not wrong_year
+
+
+def test_copies_collapse_into_one_report_each(full_demo):
+    reports = full_demo["reports"]
+    assert reports["report_id"].is_unique
+    assert len(reports) < len(full_demo["sources"])  # mirrors, re-issues and attachments are sources, not reports
+    assert reports.groupby(["agency_name_norm", "report_year"], observed=True).size().max() == 1
+
+
+def test_every_report_has_a_region_and_a_level(full_demo):
+    reports = full_demo["reports"]
+    assert reports["region_code"].str.fullmatch(r"\d{6}").all()
+    assert set(reports["admin_level"]) <= {"national", "provincial", "prefectural", "county", "township"}
