@@ -24,6 +24,7 @@ class ParseRun:
     parsed: int = 0
     unchanged: int = 0
     missing_raw: int = 0
+    withdrawn: int = 0
     statuses: Counter = field(default_factory=Counter)
     years_changed: set[int] = field(default_factory=set)
     failures: list[dict] = field(default_factory=list)  # url, status, reason
@@ -42,7 +43,16 @@ def parse_new(data_dir: str | Path, portals: dict[str, dict]) -> ParseRun:
     run = ParseRun()
     store, parsed = RawStore(Path(data_dir) / "raw"), ParsedStore(data_dir)
     pages: dict[str, dict] = {}
-    for row in stored_documents(data_dir):
+    documents = stored_documents(data_dir)
+    current = {row["url"] for row in documents}
+    for res in parsed.all():  # withdrawn since the last run: its year must be republished without it
+        url = res["report"].get("source_url")
+        if url not in current:
+            run.withdrawn += 1
+            if res["report"].get("report_year"):
+                run.years_changed.add(int(res["report"]["report_year"]))
+            parsed.drop(url)
+    for row in documents:
         url, sha = row["url"], row["sha256"]
         if parsed.is_current(url, sha):
             run.unchanged += 1

@@ -23,6 +23,7 @@ def parsed_documents(context: dg.AssetExecutionContext, nianbao: NianbaoResource
         "parsed": run.parsed,
         "unchanged": run.unchanged,
         "missing_raw": run.missing_raw,
+        "withdrawn": run.withdrawn,
         "documents": len(log),
         "by_status": dict(run.statuses),
         "years_changed": sorted(run.years_changed),

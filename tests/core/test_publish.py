@@ -45,3 +45,30 @@ def test_carried_in_is_checked_against_last_years_carried_forward():
                            title="平潭综合实验区2022年度政府信息公开工作年度报告（更正）"))
     failed = [c for c in assemble_year(results, 2023)["checks"] if c["rule_id"] == "xyear.carry"]
     assert {(c["applicant_type"], c["status"]) for c in failed if c["applicant_type"] == "total"} == {("total", "failed")}
+
+
+def test_parse_new_parses_once_and_notices_withdrawals(tmp_path):
+    from pathlib import Path
+
+    from pipeline.manifest import ManifestRow, ManifestWriter
+    from pipeline.publish import all_results, parse_new
+    from pipeline.rawstore import RawStore
+
+    page = (Path(__file__).resolve().parents[1] / "fixtures" / "real" / "pingtan" / "t20220208_80613.htm").read_bytes()
+    sha, path = RawStore(tmp_path / "raw").put(page, ".html")
+    url = "http://www.pingtan.demo.test/zwgk/zfxxgk/zfxxgknb/202202/t20220208_80613.htm"
+    night1 = ManifestWriter(tmp_path, "1-night")
+    night1.write(ManifestRow(url=url, portal_id="p", fetched_at="2026-11-27T00:00:00Z", outcome="stored",
+                             sha256=sha, raw_path=str(path), content_type="text/html; charset=utf-8"))
+    night1.close()
+    first = parse_new(tmp_path, {})
+    assert (first.parsed, first.years_changed, dict(first.statuses)) == (1, {2021}, {"ok": 1})
+    again = parse_new(tmp_path, {})
+    assert (again.parsed, again.unchanged, again.years_changed) == (0, 1, set())
+    night2 = ManifestWriter(tmp_path, "2-night")
+    night2.write(ManifestRow(url=url, portal_id="p", fetched_at="2026-11-28T00:00:00Z", outcome="withdrawn",
+                             status=404, change="withdrawn"))
+    night2.close()
+    gone = parse_new(tmp_path, {})
+    assert (gone.withdrawn, gone.years_changed) == (1, {2021})
+    assert all_results(tmp_path) == []
