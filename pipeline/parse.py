@@ -22,7 +22,9 @@ from pipeline.numbers import UNITS, parse_cell, to_canonical
 from pipeline.readers.base import ExtractedDocument, Table
 from pipeline.report_meta import (
     agency_name,
+    is_listing,
     looks_like_report,
+    organ_fallback,
     page_meta,
     pick_title,
     publish_date,
@@ -178,19 +180,23 @@ def _parse(data: bytes, report: dict, url, media_type, filename) -> ParseResult:
     meta = doc.meta or {}
     title = pick_title(meta, text)
     report["title"] = title
-    report["agency_name"] = agency_name(title)
+    report["text_head"] = _text_head(text, title)
     report["report_year"] = report_year(title, text)
     report["publish_date"] = publish_date(meta, text)
     report["template_cited"] = template_cited(text)
     report["text_section6"] = section6(text)
     report.update(page_meta(meta, text, url or meta.get("Url")))
+    report["agency_name"] = agency_name(title) or organ_fallback(report["content_source"], text)
 
     tables = list(doc.tables)
     classified = [(t, classify(t.rows)) for t in tables]
     if not any(k for _, k in classified) and doc.source_format != "text":
-        from pipeline.readers.text import text_tables
+        from pipeline.readers.text import glued_tables, text_tables
 
-        classified = [(t, classify(t.rows)) for t in text_tables(text)]
+        flat = text_tables(text)
+        if not any(len(t.rows) >= 5 for t in flat):
+            flat.extend(glued_tables(text))
+        classified = [(t, classify(t.rows)) for t in flat]
     kinds = {k for _, k in classified if k}
     table_text = "\n".join(" | ".join(r) for t, k in classified if k for r in t.rows)
     generation = detect(kinds, table_text, text)
@@ -208,7 +214,7 @@ def _parse(data: bytes, report: dict, url, media_type, filename) -> ParseResult:
             seen.add(key)
             facts.append(f)
 
-    is_report = looks_like_report(title, text)
+    is_report = looks_like_report(title, text) and not (not facts and is_listing(text))
     if not facts:
         facts = _prose_facts(text, report["report_year"])
         if facts and generation == "unknown":
@@ -238,6 +244,17 @@ def _parse(data: bytes, report: dict, url, media_type, filename) -> ParseResult:
             else "no statistics table found and no figures extracted from the text"
         )
     return ParseResult(report, facts, checks)
+
+
+def _text_head(text: str, title: str | None) -> str:
+    """First ~1500 characters of the report body (from its title line on, page menus skipped)."""
+    start = 0
+    if title:
+        i = text.find(title)
+        if i < 0:
+            i = text.find(title[-12:])
+        start = max(i, 0)
+    return text[start: start + 1500]
 
 
 def _prose_facts(text: str, year: int | None) -> list[dict]:

@@ -117,7 +117,7 @@ def _count_rules() -> list[tuple[str, re.Pattern, re.Pattern | None, float]]:
         ),
         (
             "apply.reply.partial",
-            re.compile(r"部分(?:予以)?公开" + GAP + r"{0,6}?" + NUM + COUNT_UNIT),
+            re.compile(r"(?<!公开及)(?<!公开和)(?<!公开与)(?<!公开、)部分(?:予以)?公开" + GAP + r"{0,6}?" + NUM + COUNT_UNIT),
             reply_veto,
             0.85,
         ),
@@ -130,7 +130,7 @@ def _count_rules() -> list[tuple[str, re.Pattern, re.Pattern | None, float]]:
         (
             "apply.reply.granted",
             re.compile(
-                r"(?<!部分)(?<!不)(?:同意公开|予以公开|全部公开|准予公开)"
+                r"(?<!部分)(?<!不)(?:同意公开|予以公开|全部公开|准予公开)(?!\s*(?:及|和|与|、)\s*部分)"
                 + GAP
                 + r"{0,6}?"
                 + NUM
@@ -224,7 +224,7 @@ _FEE_NOT_COLLECTED = (
 _FEE_ZERO_AMOUNT = r"(?:信息处理费|收费)" + GAP + r"{0,6}?(?:为0|为零|0元)"
 _FEE_ZERO = re.compile(f"{_FEE_NOT_COLLECTED}|{_FEE_ZERO_AMOUNT}")
 _FEE_CONTEXT = re.compile(r"信息公开|依申请|申请人|检索|复制|邮寄|成本费|处理费|收费及减免|申请")
-_FEE_VETO = re.compile(r"减免|事业性收费|收费金额|收费项目|收费标准|听证|罚没|非税收入|公示")
+_FEE_VETO = re.compile(r"减免|事业性收费|收费金额|收费项目|收费标准|听证|罚没|非税收入|公示|用于|支出|经费|开支|投入")
 
 
 _BROAD_REASONS = re.compile(r"不存在|非本(?:机关|部门|单位)|不属于本|不明确|不掌握")

@@ -82,7 +82,31 @@ def agency_name(title: str | None) -> str | None:
     after = t[m.end():]
     m3 = re.match(r"^\s*(.{2,40}?)(?:政府信息公开|政务公开|信息公开)", after)
     if m3:
-        return _TRAIL.sub("", m3.group(1)) or None
+        name = _TRAIL.sub("", m3.group(1))
+        return name if name and not _GENERIC_ORGAN.fullmatch(name) else None
+    return None
+
+
+# Words a title can carry before 信息公开 that name no organ ('2019年政府信息公开…' → not '政府').
+_GENERIC_ORGAN = re.compile(r"(?:本|我)?(?:政府|机关|单位|部门|局|委|办|年度|工作|度)")
+_ORGAN_END = re.compile(
+    r"(?:人民政府|政府|委员会|管委会|办公室|办公厅|局|厅|署|委|办|中心|院|所|站|队|街道办事处|办事处|管理处|公司)$"
+)
+_SIGNATURE = re.compile(r"^\s*([\u4e00-\u9fff（）()]{4,30}?)\s*$")
+
+
+def organ_fallback(content_source: str | None, text: str) -> str | None:
+    """The organ when the title names none: the page's 来源/发布机构, else the signature line (落款)."""
+    if content_source:
+        cs = " ".join(_nfkc(content_source).split())
+        if 3 <= len(cs) <= 40 and _ORGAN_END.search(cs) and not _GENERIC_ORGAN.fullmatch(cs):
+            return cs
+    lines = [ln.strip(" |") for ln in text.splitlines()]
+    for i, line in enumerate(lines):
+        if re.fullmatch(r"(?:20\d\d|二〇[一二三〇][〇一二三四五六七八九])\s*年.{1,6}月.{1,6}日", line) and i:
+            m = _SIGNATURE.match(lines[i - 1])
+            if m and _ORGAN_END.search(m.group(1)):
+                return m.group(1)
     return None
 
 
@@ -159,6 +183,16 @@ def page_meta(meta: dict[str, str], text: str, url: str | None) -> dict[str, str
         "breadcrumb": crumb,
         "content_source": source,
     }
+
+
+_REPORT_LINK = re.compile(r"(?:政府信息公开|政务公开|信息公开).{0,12}(?:年度报告|年报)")
+_BODY_HEADINGS = re.compile(r"总体情况|概述|主动公开政府信息情况|收到和处理政府信息公开申请|统计期限|本报告")
+
+
+def is_listing(text: str) -> bool:
+    """A column page: several report titles as links and no report body (no section heading or preamble)."""
+    lines = [ln for ln in text.splitlines() if _REPORT_LINK.search(ln) and len(ln) <= 80]
+    return len(lines) >= 3 and not _BODY_HEADINGS.search(text)
 
 
 def looks_like_report(title: str | None, text: str) -> bool:

@@ -101,6 +101,214 @@ def text_tables(text: str) -> list[GridTable]:
     return out
 
 
+_HEADER_KEYS = {
+    "标题": "ArticleTitle",
+    "题目": "ArticleTitle",
+    "发布时间": "PubDate",
+    "发布日期": "PubDate",
+    "成文日期": "PubDate",
+    "发布机构": "ContentSource",
+    "来源": "ContentSource",
+    "信息来源": "ContentSource",
+    "原文链接": "Url",
+    "原文地址": "Url",
+    "链接": "Url",
+    "url": "Url",
+    "栏目": "ColumnName",
+}
+_HEADER_LINE = re.compile(r"^\s*([\w\u4e00-\u9fff]{1,6})\s*[:：]\s*(.*?)\s*$")
+
+
+def header_meta(text: str) -> dict[str, str]:
+    """Key/value lines a saved page starts with ('标题: …', '发布时间: …', '原文链接: …') as page metadata.
+
+    Archives and text exports put the page metadata in such a header; read as body text, the title
+    would carry its '标题:' key into the agency name.
+    """
+    meta: dict[str, str] = {}
+    for line in text.splitlines()[:20]:
+        if not line.strip():
+            continue
+        m = _HEADER_LINE.match(line)
+        if not m:
+            if meta:
+                break
+            continue
+        key = _HEADER_KEYS.get(m.group(1).lower())
+        if key and m.group(2):
+            meta.setdefault(key, m.group(2))
+    return meta if "ArticleTitle" in meta or len(meta) >= 2 else {}
+
+
 def read_text(text: str) -> ExtractedDocument:
     """Read decoded plain text (or text extracted from another format)."""
-    return ExtractedDocument(text=text, tables=list(text_tables(text)), source_format="text", meta={})
+    tables = list(text_tables(text))
+    if not any(len(t.rows) >= 5 for t in tables):
+        tables.extend(glued_tables(text))
+    return ExtractedDocument(text=text, tables=tables, source_format="text", meta=header_meta(text))
+
+
+# ------------------------------------------------------------------------------- glued tables
+# Page-to-text exports often drop every cell boundary: '一、本年新收政府信息公开申请数量801000081二、…'.
+# Labels are recovered from the text between digit runs; each run is split into the template's number of
+# cells, keeping only splits that satisfy the row's own identity (table 三: six columns sum to 总计;
+# table 四: each block's four results sum to its 总计). A cell whose value differs between the splits
+# that remain is ambiguous and is kept as text, never guessed.
+
+_RUN = re.compile(r"[\d\s+\-.,元]*\d[\d\s+\-.,元]*")
+_NUMBERING_TAIL = re.compile(r"(?<![.])(\d[.．、])$")
+_LAST_NUMBERING = re.compile(r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）]|(?<![\d.])\d{1,2}[.．、])")
+_NUM_PART = re.compile(r"^[+\-]?(?:0|[1-9]\d*)(?:\.\d+)?$")
+_MAX_SPLITS = 20000
+APPLICANT_ROW = ["", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+T4_HEAD = [
+    ["行政复议"] * 5 + ["行政诉讼"] * 10,
+    ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] + ["未经复议直接起诉"] * 5 + ["复议后起诉"] * 5,
+    ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 3,
+]
+
+
+def _segments(line: str) -> list[tuple[str, str]]:
+    """(label text, digit run) pairs of one glued line; a run's trailing '2.' is the next label's number."""
+    out: list[tuple[str, str]] = []
+    pos = 0
+    carry = ""
+    for m in _RUN.finditer(line):
+        label = carry + line[pos:m.start()]
+        run = m.group(0)
+        carry = ""
+        tail = _NUMBERING_TAIL.search(run.rstrip())
+        if tail and m.end() < len(line) and has_cjk(line[m.end(): m.end() + 1]):
+            carry = tail.group(1)
+            run = run.rstrip()[: tail.start()]
+        out.append((label.strip(), run.strip()))
+        pos = m.end()
+    if pos < len(line):
+        out.append((carry + line[pos:], ""))
+    return out
+
+
+def split_run(run: str, n: int, check=None) -> list[str | None] | None:
+    """Split a glued run into n cells; a cell is None where the valid splits disagree (None: no split)."""
+    tokens = [t for t in re.split(r"\s+", run.replace(",", "")) if t]
+    pieces: list[str] = []
+    for t in tokens:
+        pieces.extend(p for p in re.split(r"(?=[+\-])", t) if p)
+    sols: list[list[str]] = []
+
+    def rec(i: int, start: int, acc: list[str]) -> None:
+        if len(sols) > _MAX_SPLITS:
+            return
+        if i == len(pieces):
+            if len(acc) == n and (check is None or check([float(x.rstrip("元")) for x in acc])):
+                sols.append(list(acc))
+            return
+        piece = pieces[i]
+        rest = piece[start:]
+        if len(acc) >= n:
+            return
+        for end in range(1, len(rest) + 1):
+            part = rest[:end]
+            if not _NUM_PART.match(part.rstrip("元")) or (part.endswith("元") and end != len(rest)):
+                continue
+            acc.append(part)
+            if end == len(rest):
+                rec(i + 1, 0, acc)
+            else:
+                rec(i, start + end, acc)
+            acc.pop()
+
+    rec(0, 0, [])
+    if not sols or len(sols) > _MAX_SPLITS:
+        return None
+    return [sols[0][k] if all(s[k] == sols[0][k] for s in sols) else None for k in range(n)]
+
+
+def _t3_ok(vals: list[float]) -> bool:
+    return abs(sum(vals[:6]) - vals[6]) < 1e-9
+
+
+def _t4_ok(vals: list[float]) -> bool:
+    return all(abs(sum(vals[b:b + 4]) - vals[b + 4]) < 1e-9 for b in (0, 5, 10))
+
+
+def _row_label(seg: str) -> str:
+    """The row's own label: glued header words before its numbering ('…其他一、本年新收…') dropped."""
+    last = None
+    for m in _LAST_NUMBERING.finditer(seg):
+        last = m
+    if last is None:
+        return seg
+    return seg[last.start():]
+
+
+def _cells(run: str, n: int, check=None) -> list[str]:
+    parts = split_run(run, n, check)
+    if parts is None:
+        return [run + "?"] + [""] * (n - 1) if run else [""] * n
+    return [p if p is not None else f"{run}?" for p in parts]
+
+
+def glued_tables(text: str) -> list[GridTable]:
+    """Tables 二, 三 and 四 rebuilt from text whose cells were glued together (see the note above)."""
+    from pipeline.templates import col_key, match_key, row_index, t2_template
+
+    t3 = row_index("t3")
+    t2 = t2_template()
+    out: list[GridTable] = []
+    for line in text.splitlines():
+        if len(line) < 200 or not re.search(r"\d{7,}", line):
+            continue
+        t3_rows: list[list[str]] = []
+        t2_rows: list[list[str]] = []
+        t2_ids: list[list[int]] = []
+        t2_width = 4
+        headers: list[str] = []
+        for seg, run in _segments(line):
+            key = re.sub(r"\W", "", seg)
+            if "行政复议" in key and "尚未审结" in key and "复议后起诉" in key and run:
+                out.append(GridTable(rows=[*T4_HEAD, _cells(run, 15, _t4_ok)], origin="glued table 四", ids=None))
+                continue
+            row_name = None
+            for name in sorted(t2.rows, key=len, reverse=True):
+                if key.endswith(name):
+                    row_name = name
+                    break
+            if "信息内容" in key:
+                head = key.split("信息内容", 1)[1]
+                if row_name:
+                    head = head[: len(head) - len(row_name)]
+                headers = _t2_headers(head, t2.cols, col_key, match_key)
+                if headers:
+                    t2_rows.append(["信息内容", *headers])
+                    t2_ids.append([len(t2_ids) * 100 + c for c in range(len(headers) + 1)])
+            if row_name and headers and run:
+                t2_rows.append([seg[-len(row_name):] if seg.endswith(row_name) else row_name,
+                                *_cells(run, len(headers))])
+                t2_ids.append([len(t2_ids) * 100 + c for c in range(len(headers) + 1)])
+                t2_width = max(t2_width, len(headers) + 1)
+                continue
+            label = _row_label(seg)
+            if label and run and t3.match(label) is not None:
+                t3_rows.append([label, *_cells(run, 7, _t3_ok)])
+        if len(t3_rows) >= 5:
+            out.append(GridTable(rows=[APPLICANT_ROW, *t3_rows], origin="glued table 三", ids=None))
+        if t2_rows:
+            rows = [r + [""] * (t2_width - len(r)) for r in t2_rows]
+            ids = [i + [-1] * (t2_width - len(i)) for i in t2_ids]
+            out.append(GridTable(rows=[["第二十条", *[""] * (t2_width - 1)], *rows],
+                                 origin="glued table 二", ids=[[-1] * t2_width, *ids]))
+    return out
+
+
+def _t2_headers(head: str, cols: dict[str, str], col_key, match_key) -> list[str]:
+    """Column headers of a glued table-二 block, in printed order ('本年制发件数本年废止件数现行有效件数')."""
+    found: list[tuple[int, str]] = []
+    for name in sorted(cols, key=len, reverse=True):
+        i = head.find(name)
+        while i >= 0:
+            if not any(s <= i < s + len(n) for s, n in found):
+                found.append((i, name))
+            i = head.find(name, i + 1)
+    found.sort()
+    return [n for _, n in found]

@@ -43,8 +43,13 @@ def test_golden_report_metadata(path: Path) -> None:
 def test_golden_no_unexpected_codes_and_derived(path: Path) -> None:
     g, res = _load(path)
     got = {f"{f['indicator']}|{f['applicant_type']}": f for f in res.facts}
-    printed = {k for k, f in got.items() if f["value_status"] != "derived" and not k.startswith("local.")}
-    assert printed == set(g["facts"]), sorted(printed ^ set(g["facts"]))
+    printed = {k for k, f in got.items() if f["match_method"] not in ("derived", "regex") and not k.startswith("local.")}
+    ambiguous = set(g.get("ambiguous", []))
+    assert printed == set(g["facts"]) | ambiguous, sorted(printed ^ (set(g["facts"]) | ambiguous))
+    for key in ambiguous:  # a glued run that splits more than one way is kept as text, never guessed
+        assert got[key]["value"] is None and got[key]["value_status"] == "text", key
+    for key, want in g.get("prose", {}).items():
+        assert got[key]["value"] == want and got[key]["match_method"] == "regex", key
     for key, want in g.get("derived", {}).items():
         assert got[key]["value_status"] == "derived" and got[key]["value"] == want, key
     for key in g.get("absent", []):
@@ -56,11 +61,15 @@ def test_golden_no_unexpected_codes_and_derived(path: Path) -> None:
 
 @pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])
 def test_golden_checks_all_pass_and_provenance(path: Path) -> None:
-    _, res = _load(path)
-    assert res.report["checks_failed"] == 0
-    assert res.report["checks_passed"] > 0
+    g, res = _load(path)
+    failed = sorted(f"{c['rule_id']}|{c['applicant_type']}" for c in res.checks if c["status"] == "failed")
+    assert failed == sorted(g.get("failed_checks", [])), failed  # a published table may not add up
+    assert res.report["checks_passed"] > 0 or not g["facts"]
     for f in res.facts:
         if f["value_status"] == "derived":
+            continue
+        if f["match_method"] == "regex":  # prose: the sentence is the provenance
+            assert f["value_raw"] and (f["source_text"] or f["row_label_raw"])
             continue
         assert f["row_label_raw"] and f["value_raw"] is not None and f["match_method"]
         assert f["row_idx"] is not None and f["col_idx"] is not None
@@ -71,3 +80,24 @@ def test_cumulative_column_is_never_the_annual_value() -> None:
     values = {f["indicator"]: f["value"] for f in res.facts}
     assert values["proactive.items_total"] == 3460  # not the 历年累计 85376
     assert 85376 not in values.values()
+
+
+def test_text_head_carries_the_regional_aggregate_wording() -> None:
+    res = parse_document((ROOT / "fixtures/real/pingtan/t20210305_80595.archive.txt").read_bytes(),
+                         filename="t20210305_80595.archive.txt")
+    head = res.report["text_head"]
+    assert head.startswith("平潭综合实验区2020年度政府信息公开工作年度报告") and 1000 <= len(head) <= 1500
+    assert "全年我区政府信息公开单位" in head
+
+
+def test_archive_header_is_metadata_not_title_text() -> None:
+    res = parse_document((ROOT / "fixtures/real/pingtan/t20240308_87885.archive.txt").read_bytes(),
+                         filename="t20240308_87885.archive.txt")
+    assert res.report["site_domain"] == "www.pingtan.gov.cn"  # from the 原文链接 line
+    assert res.report["title"] == "平潭综合实验区2023年度政府信息公开工作年度报告"
+    assert res.report["content_source"] == "平潭综合实验区管委会办公室"
+
+
+def test_spending_on_disclosure_is_not_an_application_fee() -> None:
+    res = parse_document((ROOT / "fixtures/real/pingtan/t20140225_80774.htm").read_bytes())
+    assert not [f for f in res.facts if f["indicator"].startswith("fee.")]
