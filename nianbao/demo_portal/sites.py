@@ -158,9 +158,11 @@ def mockcounty_site() -> HanwebSite:
             d = Doc(HanwebSite.art_path(main.columnid, docid, date), f"演示县{town}{year}年政府信息公开工作年度报告", date,
                     generated_report(f"演示县{town}", year, docid), year, f"演示县{town}", extra={"columnid": main.columnid})
             if year == 2020:
-                kind = "xlsx" if i == 3 else "xls"
+                # Only documents titled like their content: an untitled spreadsheet would lend 平潭's figures to
+                # this report in the dataset (see content.ATTACHMENT_FILES).
+                kind = "doc" if i == 3 else "pdf"
                 d.attachments.append(Attachment(f"/module/download/downfile.jsp?classid=0&filename={docid:x}.{kind}",
-                                                f"{town}{year}年统计表.{kind}", attachment_bytes(kind, str(docid)), kind))
+                                                f"{town}{year}年报.{kind}", attachment_bytes(kind, str(docid)), kind))
             docs.append(d)
     for i, title in enumerate(DINGXI_NEWS):
         docid += 1
@@ -242,7 +244,7 @@ def oldxian_site() -> LegacySite:
             if n % 5 == 0:
                 d.extra["wrong_header"] = True
             if i == 1:
-                kind = "doc" if year % 2 else "xls"
+                kind = "doc" if year % 2 else "pdf"
                 name = f"{town}{year}年报.{kind}"
                 quoted = quote(name.encode("gbk"))  # GBK percent-encoded file name
                 status, expect = (404, "not_found") if year == 2010 else (200, "stored")
