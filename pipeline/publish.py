@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checks import check_xyear_carry
 from .dedup import choose_versions
 from .manifest import latest_by_url, read_rows
 from .parsed_store import ParsedStore
 from .process import process_document
 from .rawstore import RawStore
+from .xyear import evaluate as evaluate_xyear
 
 # Documents that are reports (even if their tables could not be read) go to the reports table;
 # everything else only to the document log.
@@ -120,9 +120,9 @@ def assemble_year(results: Iterable[dict], year: int) -> dict[str, list[dict]]:
 
     Several documents of one (agency, year) — mirrors, corrections, a page and its attachment — become
     one report row (the chosen version) and one source row each; facts and checks come from the chosen
-    version only, so nothing is double-counted. The cross-year identity ``xyear.carry`` (applications
-    carried in this year = carried forward last year) is evaluated against the same agency's report of
-    the previous year when there is one.
+    version only, so nothing is double-counted. The cross-year identities (``xyear.*``: applications
+    carried over, stocks of documents in force, lists of matters) are evaluated against the same
+    agency's report of the previous year when there is one.
     """
     results = list(results)
     reports, sources, parsed = _chosen(results, year)
@@ -136,8 +136,7 @@ def assemble_year(results: Iterable[dict], year: int) -> dict[str, list[dict]]:
         own_checks = list(res.get("checks") or [])
         prev = previous.get(rep.get("agency_name_norm"))
         if prev is not None:
-            own_checks += [c for c in check_xyear_carry(prev.get("facts") or [], res.get("facts") or [])
-                           if c["status"] != "skipped"]
+            own_checks += evaluate_xyear(prev.get("facts") or [], res.get("facts") or [])
         for check in own_checks:
             checks.append({**check, "report_id": rep["report_id"], "report_year": year})
     return {"reports": reports, "facts": facts, "checks": checks, "sources": sources}

@@ -72,3 +72,17 @@ def test_parse_new_parses_once_and_notices_withdrawals(tmp_path):
     gone = parse_new(tmp_path, {})
     assert (gone.withdrawn, gone.years_changed) == (1, {2021})
     assert all_results(tmp_path) == []
+
+
+def test_stocks_and_matter_lists_continue_from_last_year():
+    from pipeline.xyear import evaluate
+
+    def facts(**values: float) -> list[dict]:
+        return [{"indicator": k.replace("__", "."), "applicant_type": "na", "value": v} for k, v in values.items()]
+
+    last = facts(proactive__normative_docs__in_force=698, proactive__licensing__items_prev_year=120,
+                 proactive__licensing__items_change=-8)
+    this = facts(proactive__normative_docs__in_force=780, proactive__normative_docs__issued=88,
+                 proactive__normative_docs__repealed=5, proactive__licensing__items_prev_year=112)
+    got = {(c["rule_id"], c["status"]) for c in evaluate(last, this)}
+    assert got == {("xyear.normative_in_force", "failed"), ("xyear.items_prev_year", "passed")}  # 698+88-5=781≠780
