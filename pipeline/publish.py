@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import PARSER_VERSION
 from .dedup import choose_versions
 from .manifest import latest_by_url, read_rows
 from .parsed_store import ParsedStore
@@ -65,7 +66,10 @@ def parse_new(data_dir: str | Path, portals: dict[str, dict]) -> ParseRun:
             run.missing_raw += 1
             run.failures.append({"url": url, "status": "missing_raw", "reason": f"raw document {sha} not in store"})
             continue
-        result = process_document(data, row, portals.get(row.get("portal_id")), parent)
+        try:
+            result = process_document(data, row, portals.get(row.get("portal_id")), parent)
+        except Exception as exc:  # one bad document must not stop the night; it is logged and kept
+            result = failed_result(row, f"{type(exc).__name__}: {exc}"[:500])
         parsed.put(url, sha, result)
         if row.get("kind") == "report":
             pages[url] = result
@@ -77,6 +81,16 @@ def parse_new(data_dir: str | Path, portals: dict[str, dict]) -> ParseRun:
         if report.get("parse_status") != "ok":
             run.failures.append({"url": url, "status": report.get("parse_status"), "reason": report.get("parse_reason")})
     return run
+
+
+def failed_result(row: dict, reason: str) -> dict:
+    """The parse result recorded for a document whose processing raised: kept in the document log and
+    re-parsed when the parser version changes (its bytes stay in the raw store)."""
+    report = {"source_url": row.get("url"), "portal_id": row.get("portal_id"), "kind": row.get("kind"),
+              "parent_url": row.get("parent_url"), "content_sha256": row.get("sha256"), "raw_path": row.get("raw_path"),
+              "fetched_at": row.get("fetched_at"), "title": row.get("title"), "parse_status": "error",
+              "parse_reason": reason, "parser_version": PARSER_VERSION}
+    return {"report": report, "facts": [], "checks": []}
 
 
 def all_results(data_dir: str | Path) -> list[dict]:

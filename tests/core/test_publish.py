@@ -86,3 +86,29 @@ def test_stocks_and_matter_lists_continue_from_last_year():
                  proactive__normative_docs__repealed=5, proactive__licensing__items_prev_year=112)
     got = {(c["rule_id"], c["status"]) for c in evaluate(last, this)}
     assert got == {("xyear.normative_in_force", "failed"), ("xyear.items_prev_year", "passed")}  # 698+88-5=781≠780
+
+
+def test_a_document_that_breaks_processing_is_logged_not_fatal(tmp_path, monkeypatch):
+    from pipeline import publish
+    from pipeline.manifest import ManifestRow, ManifestWriter
+    from pipeline.rawstore import RawStore
+
+    sha, path = RawStore(tmp_path / "raw").put(b"<html><body>x</body></html>", ".html")
+    writer = ManifestWriter(tmp_path, "night")
+    for n in (1, 2):
+        writer.write(ManifestRow(url=f"http://a.test/{n}.htm", portal_id="p", fetched_at="2026-11-27T00:00:00Z",
+                                 outcome="stored", sha256=sha, raw_path=str(path)))
+    writer.close()
+
+    def explode(data, row, portal=None, parent=None):
+        if row["url"].endswith("1.htm"):
+            raise RuntimeError("resolver exploded")
+        return real(data, row, portal, parent)
+
+    real = publish.process_document
+    monkeypatch.setattr(publish, "process_document", explode)
+    run = publish.parse_new(tmp_path, {})
+    assert run.parsed == 2 and run.statuses["error"] == 1
+    log = {row["url"]: row for row in publish.document_log(publish.all_results(tmp_path))}
+    assert log["http://a.test/1.htm"]["parse_status"] == "error"
+    assert "resolver exploded" in log["http://a.test/1.htm"]["parse_reason"]
