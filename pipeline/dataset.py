@@ -1,9 +1,10 @@
 """The Parquet writer and reader of the published dataset.
 
 Layout: ``<root>/<table>/report_year=YYYY/part-0.parquet`` (hive). One file per partition, replaced
-atomically: the new file is written under a hidden temporary name (readers skip names starting with
-``.``) and renamed over the old one, so a reader sees the old partition or the new one, never a mix,
-and a crash mid-write leaves the previous file untouched. Re-running a partition replaces it exactly.
+atomically: the new files of a year are all written under hidden temporary names first (readers skip
+names starting with ``.``) and only then renamed over the old ones, so a reader sees the old partition
+or the new one, never a half-written file, and a crash while writing leaves the previous year intact.
+Re-running a partition replaces it exactly.
 
 ``report_year`` lives only in the directory name: pandas' default reader cannot merge a partition
 key that is also stored inside the files (it infers the key as a dictionary type), so keeping it out
@@ -67,27 +68,51 @@ def partition_dir(root: str | Path, table: str, year: int) -> Path:
 
 def write_partition(root: str | Path, table: str, year: int, rows: Iterable[dict] | pa.Table) -> Path:
     """Replace one year partition of one table with exactly these rows (zero rows leaves an empty file)."""
-    data = rows if isinstance(rows, pa.Table) else to_arrow(table, rows)
-    data = data.select(file_schema(table).names).cast(file_schema(table))
-    return _replace_file(partition_dir(root, table, year), data)
+    return write_year(root, year, {table: rows})[table]
+
+
+def write_year(root: str | Path, year: int, tables: dict[str, Iterable[dict] | pa.Table]) -> dict[str, Path]:
+    """Replace one year partition of several tables together.
+
+    Every new file is written (and fsynced) under a hidden temporary name first; only when all of them
+    are complete are they renamed into place. A failure while writing leaves every table as it was.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for table, rows in tables.items():
+            data = rows if isinstance(rows, pa.Table) else to_arrow(table, rows)
+            data = data.select(file_schema(table).names).cast(file_schema(table))
+            staged.append((_stage(partition_dir(root, table, year), data), partition_dir(root, table, year)))
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    return {table: _commit(tmp, folder) for table, (tmp, folder) in zip(tables, staged, strict=True)}
 
 
 def write_unpartitioned(root: str | Path, name: str, rows: Iterable[dict], schema: pa.Schema) -> Path:
     """Replace a small unpartitioned table (e.g. the document log) with exactly these rows."""
-    return _replace_file(Path(root) / name, rows_to_arrow(rows, schema))
+    folder = Path(root) / name
+    return _commit(_stage(folder, rows_to_arrow(rows, schema)), folder)
 
 
-def _replace_file(folder: Path, data: pa.Table) -> Path:
-    """Write ``folder/part-0.parquet`` atomically (temp file + rename) and drop any other part file."""
+def _stage(folder: Path, data: pa.Table) -> Path:
+    """Write ``data`` to a hidden temporary file in ``folder`` (readers skip names starting with '.')."""
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{PART_FILE}.{uuid.uuid4().hex}.tmp"
     try:
         pq.write_table(data, tmp, compression="zstd")
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, folder / PART_FILE)
-    finally:
+    except BaseException:
         tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _commit(tmp: Path, folder: Path) -> Path:
+    """Rename a staged file over ``folder/part-0.parquet`` (atomic) and drop any other part file."""
+    os.replace(tmp, folder / PART_FILE)
     for stray in folder.glob("*.parquet"):
         if stray.name != PART_FILE:
             stray.unlink()

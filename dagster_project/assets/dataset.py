@@ -5,7 +5,7 @@ from collections import Counter
 
 import dagster as dg
 
-from pipeline.dataset import write_partition
+from pipeline.dataset import write_year
 from pipeline.indicators import catalogue
 from pipeline.publish import all_results, assemble_year
 
@@ -36,8 +36,9 @@ def dataset(context: dg.AssetExecutionContext, nianbao: NianbaoResource):
     """Write one report year of every table; re-running a year replaces it exactly."""
     year = int(context.partition_key)
     rows = assemble_year(all_results(nianbao.data), year)
+    paths = write_year(nianbao.dataset_root, year, {table: rows[table] for table in TABLES})
     for table in TABLES:
-        path = write_partition(nianbao.dataset_root, table, year, rows[table])
+        path = paths[table]
         meta: dict[str, object] = {"rows": len(rows[table]), "path": dg.MetadataValue.path(str(path))}
         if table == "reports":
             meta["by_generation"] = dict(Counter(r.get("template_generation") for r in rows["reports"]))

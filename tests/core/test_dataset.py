@@ -60,3 +60,23 @@ def test_an_empty_rerun_empties_the_partition(tmp_path):
     dataset.write_partition(tmp_path, "facts", 2018, [{"report_id": "a", "indicator": "apply.new", "value": 3.0}])
     dataset.write_partition(tmp_path, "facts", 2018, [])
     assert dataset.read_table(tmp_path, "facts", 2018).num_rows == 0
+
+
+def test_a_year_of_several_tables_is_replaced_all_or_nothing(tmp_path, monkeypatch):
+    dataset.write_year(tmp_path, 2021, {"reports": _reports("a"), "facts": [{"report_id": "a", "indicator": "apply.new"}]})
+    real = dataset.pq.write_table
+    calls = []
+
+    def second_fails(table, where, **kwargs):
+        calls.append(where)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real(table, where, **kwargs)
+
+    monkeypatch.setattr(dataset.pq, "write_table", second_fails)
+    with pytest.raises(OSError):
+        dataset.write_year(tmp_path, 2021, {"reports": _reports("b"), "facts": []})
+    monkeypatch.undo()
+    assert dataset.read_table(tmp_path, "reports", 2021).to_pydict()["report_id"] == ["a"]
+    assert dataset.read_table(tmp_path, "facts", 2021).num_rows == 1
+    assert not list(tmp_path.rglob(".*.tmp"))
