@@ -11,13 +11,14 @@ import hashlib
 import html
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 
 import lxml.html
 
+from .attachments import report_document
 from .core import NOT_FOUND, DemoRequest, DemoResponse, Site
 
 # Real listing titles that are not reports (Dingxi Hanweb dataproxy group, Ordos TRS column).
@@ -141,10 +142,12 @@ def generation_for(year: int) -> str:
     return "g0" if year <= 2013 else "g1" if year <= 2018 else "g2" if year <= 2020 else "g3"
 
 
+@cache
 def _cn_year(year: int) -> str:
     return "".join(_CN_DIGITS[int(d)] for d in str(year))
 
 
+@cache
 def _retarget(text: str, agency: str, year: int, tpl_year: int) -> str:
     """Agency names and years of the template rewritten for the generated report (the year after too)."""
     for real in _REAL_NAMES:
@@ -476,18 +479,14 @@ def generated_report(agency: str, year: int, seed: int) -> list[str]:
 
 # ------------------------------------------------------------------------------------------ attachments
 
-# Real documents made from the 平潭 2021 report (tests/fixtures/office, copied byte for byte): only the kinds
-# that carry the report's title, so the dataset files them under 平潭 2021, where they belong. The fixture
-# spreadsheets hold the tables alone: they would be filed under the page that links them and lend it 平潭's
-# 2021 figures, and identical bytes on many pages would merge those pages' reports.
-ATTACHMENT_FILES = {"pdf": "pingtan-2021.pdf", "docx": "pingtan-2021.docx", "doc": "pingtan-2021.doc"}
+def report_attachment(kind: str, blocks: Sequence[str]) -> Callable[[], bytes]:
+    """The report's own document of ``kind`` (pdf or docx), built on first use: attachments carry the page's
+    title, text and figures, so the dataset files each under its own report."""
+    return partial(report_document, kind, tuple(blocks))
 
 
-def attachment_bytes(kind: str, name: str, size: int = 0) -> bytes:
-    """A real office document of ``kind``; with ``size``, filler of that size behind the kind's magic number
-    (the too-large trap: it must never be stored, so nobody reads it)."""
-    if not size:
-        return site_bytes("attachments", ATTACHMENT_FILES[kind])
+def filler_bytes(kind: str, name: str, size: int) -> bytes:
+    """``size`` bytes of filler behind the kind's magic number: the too-large trap, never stored, never read."""
     magic = {"pdf": b"%PDF-1.4\n", "docx": b"PK\x03\x04", "xlsx": b"PK\x03\x04", "doc": b"\xd0\xcf\x11\xe0",
              "xls": b"\xd0\xcf\x11\xe0"}[kind]
     body = magic + f"nianbao demo attachment {name}\n".encode()
@@ -507,10 +506,16 @@ CONTENT_TYPES = {
 class Attachment:
     path: str  # URL path (with query) on the doc's host
     name: str  # label shown in the link
-    data: bytes
+    source: bytes | Callable[[], bytes]  # the bytes, or how to build them when first served or hashed
     kind: str = "pdf"
     expect: str = "stored"  # stored / too_large / not_found: what an honest crawler ends with
     status: int = 200
+
+    @property
+    def data(self) -> bytes:
+        if callable(self.source):
+            self.source = self.source()
+        return self.source
 
 
 @dataclass

@@ -16,9 +16,10 @@ from .content import (
     Attachment,
     ColumnSite,
     Doc,
-    attachment_bytes,
+    filler_bytes,
     generated_report,
     real_paragraphs,
+    report_attachment,
 )
 from .content import (
     site_bytes as site_file,
@@ -96,7 +97,8 @@ def yongding_site() -> TrsSite:
 def trs_doc(col: str, docid: int, date: str, title: str, paragraphs: list[str], year: int | None,
              agency: str | None, attach: list[tuple[str, str, int]] = (), **kw: object) -> Doc:
     ymd = date.replace("-", "")
-    atts = [Attachment(f"{col}{ymd[:6]}/P0{ymd}{docid:013d}{i}.{kind}", name, attachment_bytes(kind, f"{docid}-{i}", size),
+    atts = [Attachment(f"{col}{ymd[:6]}/P0{ymd}{docid:013d}{i}.{kind}", name,
+                       filler_bytes(kind, f"{docid}-{i}", size) if size else report_attachment(kind, paragraphs),
                        kind, "too_large" if size > 2 * 1024 * 1024 else "stored")
             for i, (kind, name, size) in enumerate(attach)]
     return Doc(f"{col}{ymd[:6]}/t{ymd}_{docid}.html", title, date, paragraphs, year, agency, atts, **kw)
@@ -158,11 +160,9 @@ def mockcounty_site() -> HanwebSite:
             d = Doc(HanwebSite.art_path(main.columnid, docid, date), f"演示县{town}{year}年政府信息公开工作年度报告", date,
                     generated_report(f"演示县{town}", year, docid), year, f"演示县{town}", extra={"columnid": main.columnid})
             if year == 2020:
-                # Only documents titled like their content: an untitled spreadsheet would lend 平潭's figures to
-                # this report in the dataset (see content.ATTACHMENT_FILES).
-                kind = "doc" if i == 3 else "pdf"
+                kind = "docx" if i == 3 else "pdf"
                 d.attachments.append(Attachment(f"/module/download/downfile.jsp?classid=0&filename={docid:x}.{kind}",
-                                                f"{town}{year}年报.{kind}", attachment_bytes(kind, str(docid)), kind))
+                                                f"{town}{year}年报.{kind}", report_attachment(kind, d.paragraphs), kind))
             docs.append(d)
     for i, title in enumerate(DINGXI_NEWS):
         docid += 1
@@ -194,7 +194,7 @@ def _gk_docs(prefix: str, agencies: list[str], years: range, first_id: int, cate
                     extra={"id": docid, "categories": [categories[0]]})
             if i % 4 == 0:
                 d.attachments.append(Attachment(f"/attachment/0/{docid // 1000}/{docid}/{docid}.pdf",
-                                                f"{agency}{year}年报.pdf", attachment_bytes("pdf", str(docid))))
+                                                f"{agency}{year}年报.pdf", report_attachment("pdf", d.paragraphs)))
             docs.append(d)
     return docs
 
@@ -244,11 +244,11 @@ def oldxian_site() -> LegacySite:
             if n % 5 == 0:
                 d.extra["wrong_header"] = True
             if i == 1:
-                kind = "doc" if year % 2 else "pdf"
+                kind = "docx" if year % 2 else "pdf"
                 name = f"{town}{year}年报.{kind}"
                 quoted = quote(name.encode("gbk"))  # GBK percent-encoded file name
                 status, expect = (404, "not_found") if year == 2010 else (200, "stored")
-                d.attachments.append(Attachment(f"/uploadfiles/{year}/{quoted}", name, attachment_bytes(kind, name), kind,
+                d.attachments.append(Attachment(f"/uploadfiles/{year}/{quoted}", name, report_attachment(kind, paras), kind,
                                                 expect, status))
             docs.append(d)
     for i, title in enumerate(["旧县召开政务公开工作会议", "关于开展政府网站普查工作的通知", "旧县2012年春耕生产情况"]):
