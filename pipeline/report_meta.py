@@ -17,7 +17,8 @@ _PUB_LABEL = re.compile(r"(?:发布时间|发布日期|发文日期|时间|日�
 _TEMPLATE = re.compile(r"(国办公开办函|国办发|国办函)\s*[〔\[【(（]\s*(20\d\d)\s*[〕\]】)）]\s*(\d+)\s*号")
 _KNOWN_TEMPLATES = {("国办公开办函", "2019", "60"), ("国办公开办函", "2021", "30"), ("国办公开办函", "2016", "201"), ("国办发", "2014", "32")}
 _SITE_ID = re.compile(r"网站标识码\s*[:：]?\s*([0-9A-Za-z]{6,20})")
-_SOURCE = re.compile(r"(?:来源|发布机构|信息来源|发布单位)\s*[:：]\s*([^\s|:：]{2,40})")
+# Same line only: an empty "发布机构: " header must not take the next line's key ("栏目") as the organ.
+_SOURCE = re.compile(r"(?:来源|发布机构|信息来源|发布单位)[ \t\u3000]*[:：][ \t\u3000]*([^\s|:：]{2,40})")
 _CRUMB = re.compile(r"(?:当前位置|您的位置|所在位置|您现在的位置)\s*[:：]?\s*(.{2,120})")
 _SEC6 = re.compile(r"^\s*[六6]\s*[、.．]\s*.{0,6}其他需要报告的事项.*$", re.M)
 _SEC_END = re.compile(r"^\s*(?:[七八九]\s*[、.．]|附件|附表|扫一扫|打印本页|关闭窗口|【|责任编辑|相关链接|上一篇)", re.M)

@@ -181,6 +181,13 @@ def _segments(line: str) -> list[tuple[str, str]]:
         if tail and m.end() < len(line) and has_cjk(line[m.end(): m.end() + 1]):
             carry = tail.group(1)
             run = run.rstrip()[: tail.start()]
+        elif re.fullmatch(r"\d{1,2}", run.strip()) and line[m.end(): m.end() + 1] == "、" \
+                and has_cjk(line[m.end() + 1: m.end() + 2]) and label.endswith(("：", ":")):
+            carry, run = run.strip(), ""  # '其中：1、政府网站公开数' : a row number, not a value
+        elif (len(run.rstrip()) > 1 and line[m.end(): m.end() + 1] == "、" and run.rstrip()[-2:-1].isdigit()
+              and has_cjk(line[m.end() + 1: m.end() + 2])):
+            carry = run.rstrip()[-1]  # '…条2122100372、政府公报' : the '2、' numbers the next row
+            run = run.rstrip()[:-1]
         out.append((label.strip(), run.strip()))
         pos = m.end()
     if pos < len(line):
@@ -188,8 +195,8 @@ def _segments(line: str) -> list[tuple[str, str]]:
     return out
 
 
-def split_run(run: str, n: int, check=None) -> list[str | None] | None:
-    """Split a glued run into n cells; a cell is None where the valid splits disagree (None: no split)."""
+def all_splits(run: str, n: int, check=None) -> list[list[str]] | None:
+    """Every split of a glued run into n cells that passes the row's own check (None: too many to list)."""
     tokens = [t for t in re.split(r"\s+", run.replace(",", "")) if t]
     pieces: list[str] = []
     for t in tokens:
@@ -219,9 +226,81 @@ def split_run(run: str, n: int, check=None) -> list[str | None] | None:
             acc.pop()
 
     rec(0, 0, [])
-    if not sols or len(sols) > _MAX_SPLITS:
-        return None
+    return None if len(sols) > _MAX_SPLITS else sols
+
+
+def _consensus(sols: list[list[str]], n: int) -> list[str | None]:
     return [sols[0][k] if all(s[k] == sols[0][k] for s in sols) else None for k in range(n)]
+
+
+def split_run(run: str, n: int, check=None) -> list[str | None] | None:
+    """Split a glued run into n cells; a cell is None where the valid splits disagree (None: no split)."""
+    sols = all_splits(run, n, check)
+    if not sols:
+        return None
+    return _consensus(sols, n)
+
+
+# A constraint is (lhs codes, rhs codes, column): Σ lhs cells == Σ rhs cells in that column.
+Constraint = tuple[tuple[str, ...], tuple[str, ...], int]
+
+
+def settle(rows: dict[str, list[list[str]] | None], n: int, constraints: list[Constraint]) -> dict[str, list[str | None]]:
+    """Cells of glued rows settled jointly by identities across rows (table 三 column sums, g0 channel sums).
+
+    Each row has its own list of candidate splits. The assignments of one split per row that satisfy every
+    usable constraint are enumerated; a cell is settled only when all of them agree on it. When no
+    assignment satisfies the constraints (the published table does not add up), each row keeps what its
+    own splits agree on. A constraint is usable only when every term is a row with candidate splits.
+    """
+    single = {code: _consensus(s, n) for code, s in rows.items() if s}
+    usable = [c for c in constraints if all(rows.get(code) for code in c[0] + c[1])]
+    ambiguous = [code for code, s in rows.items() if s and len(s) > 1 and any(code in c[0] + c[1] for c in usable)]
+    if not ambiguous or not usable:
+        return single
+    fixed = {code: s[0] for code, s in rows.items() if s and code not in ambiguous}
+    order = sorted(ambiguous, key=lambda code: len(rows[code]))  # type: ignore[arg-type]
+    pos = {code: i for i, code in enumerate(order)}
+    # Check each constraint as soon as its last ambiguous row is assigned.
+    due: list[list[Constraint]] = [[] for _ in order]
+    for c in usable:
+        last = max((pos[code] for code in c[0] + c[1] if code in pos), default=None)
+        if last is not None:
+            due[last].append(c)
+    assign: dict[str, list[str]] = dict(fixed)
+    seen: dict[str, list[set[str]]] = {code: [set() for _ in range(n)] for code in order}
+    budget = [_MAX_SPLITS * 5]
+    found = [0]
+
+    def holds(c: Constraint) -> bool:
+        lhs = sum(float(assign[code][c[2]].rstrip("元")) for code in c[0])
+        rhs = sum(float(assign[code][c[2]].rstrip("元")) for code in c[1])
+        return abs(lhs - rhs) < 1e-6
+
+    def rec(i: int) -> None:
+        if budget[0] <= 0:
+            return
+        if i == len(order):
+            found[0] += 1
+            for code in order:
+                for k in range(n):
+                    seen[code][k].add(assign[code][k])
+            return
+        code = order[i]
+        for split in rows[code]:  # type: ignore[union-attr]
+            budget[0] -= 1
+            assign[code] = split
+            if all(holds(c) for c in due[i]):
+                rec(i + 1)
+        assign.pop(code, None)
+
+    rec(0)
+    if budget[0] <= 0 or not found[0]:
+        return single
+    out = dict(single)
+    for code in order:
+        out[code] = [next(iter(v)) if len(v) == 1 else None for v in seen[code]]
+    return out
 
 
 def _t3_ok(vals: list[float]) -> bool:
@@ -257,9 +336,9 @@ def glued_tables(text: str) -> list[GridTable]:
     t2 = t2_template()
     out: list[GridTable] = []
     for line in text.splitlines():
-        if len(line) < 200 or not re.search(r"\d{7,}", line):
+        if len(line) < 200 or not (re.search(r"\d{7,}", line) or "指标名称" in line):
             continue
-        t3_rows: list[list[str]] = []
+        t3_rows: list[tuple[str, str, str]] = []
         t2_rows: list[list[str]] = []
         t2_ids: list[list[int]] = []
         t2_width = 4
@@ -289,10 +368,15 @@ def glued_tables(text: str) -> list[GridTable]:
                 t2_width = max(t2_width, len(headers) + 1)
                 continue
             label = _row_label(seg)
-            if label and run and t3.match(label) is not None:
-                t3_rows.append([label, *_cells(run, 7, _t3_ok)])
+            hit = t3.match(label) if label and run else None
+            if hit is not None:
+                t3_rows.append((label, hit[0], run))
         if len(t3_rows) >= 5:
-            out.append(GridTable(rows=[APPLICANT_ROW, *t3_rows], origin="glued table 三", ids=None))
+            out.append(GridTable(rows=[APPLICANT_ROW, *_settled_rows(t3_rows, 7, _t3_ok, _t3_constraints(t3_rows))],
+                                 origin="glued table 三", ids=None))
+        regional = _regional_table(line)
+        if regional is not None:
+            out.append(regional)
         if t2_rows:
             rows = [r + [""] * (t2_width - len(r)) for r in t2_rows]
             ids = [i + [-1] * (t2_width - len(i)) for i in t2_ids]
@@ -312,3 +396,98 @@ def _t2_headers(head: str, cols: dict[str, str], col_key, match_key) -> list[str
             i = head.find(name, i + 1)
     found.sort()
     return [n for _, n in found]
+
+
+def _settled_rows(rows: list[tuple[str, str, str]], n: int, check, constraints: list[Constraint]) -> list[list[str]]:
+    """[label, cells…] per glued row, cells settled jointly across rows; unsettled cells stay text ('run?')."""
+    splits: dict[str, list[list[str]] | None] = {}
+    for _, code, run in rows:
+        if code not in splits:
+            splits[code] = all_splits(run, n, check)
+    settled = settle(splits, n, constraints)
+    out: list[list[str]] = []
+    used: set[str] = set()
+    for label, code, run in rows:
+        parts = settled.get(code) if code not in used else split_run(run, n, check)
+        used.add(code)
+        if parts is None:
+            out.append([label, run + "?", *[""] * (n - 1)])
+        else:
+            out.append([label, *[p if p is not None else f"{run}?" for p in parts]])
+    return out
+
+
+def _t3_constraints(rows: list[tuple[str, str, str]]) -> list[Constraint]:
+    """Table-三 identities of checks.csv (balance, results sum) for every applicant column."""
+    from pipeline.checks import rules
+
+    codes = {code for _, code, _ in rows}
+    gen = "g3" if codes & {"apply.result.other.no_correction", "apply.result.other.fee_unpaid"} else "g2"
+    out: list[Constraint] = []
+    for rule in rules():
+        if rule.rule_id in ("t3.balance", f"t3.results_sum.{gen}"):
+            out.extend((rule.lhs, rule.rhs, col) for col in range(7))
+    return out
+
+
+_REGIONAL_UNITS = ("万元", "人次", "条", "件", "元", "个", "次", "人")
+
+
+def _regional_table(line: str) -> GridTable | None:
+    """A g0 regional form (指标名称 | 计量单位 | 本年度 | 历年累计) whose cells were glued into one line.
+
+    '主动公开信息数条20263542': the unit ends the label and the run holds the year's value and the
+    cumulative one, which is never smaller. Runs are settled jointly by the channel and reply sums.
+    """
+    from pipeline.checks import rules
+    from pipeline.templates import row_index
+
+    start = line.find("指标名称")
+    if start < 0:
+        return None
+    body = line[start:]
+    head = re.match(r"指标名称\s*(?:计量)?单位\s*((?:19|20)\d\d年度?|本年度?)\s*(历年累计)?", body)
+    if head is None:
+        return None
+    n = 2 if head.group(2) else 1
+    idx = row_index("regional")
+    rows: list[tuple[str, str, str]] = []
+    units: dict[str, str] = {}
+    last_pos = -1
+    for seg, run in _segments(body[head.end():]):
+        seg = seg.strip()
+        unit = next((u for u in _REGIONAL_UNITS if seg.endswith(u)), None)
+        if not run or unit is None:
+            continue
+        label = seg[: -len(unit)].strip()
+        m = idx.match(label, last_pos)
+        if m is not None:
+            code, last_pos = m[0], m[3]
+        else:
+            code = f"local:{label}"
+        if code in units:
+            continue
+        units[code] = unit
+        rows.append((label, code, run))
+    if len(rows) < 4:
+        return None
+    constraints: list[Constraint] = []
+    codes = {code for _, code, _ in rows}
+    for rule in rules():
+        if not rule.rule_id.startswith("g0."):
+            continue
+        rhs = rule.rhs
+        if any(t.startswith("sum(apply.new.channel.") for t in rhs):
+            rhs = tuple(sorted(c for c in codes if c.startswith("apply.new.channel.")))
+        if not rhs or not all(c in codes for c in rule.lhs + rhs):
+            continue
+        constraints.extend((rule.lhs, rhs, col) for col in range(n))
+    settled = _settled_rows(rows, n, _cumulative_ok if n == 2 else None, constraints)
+    grid = [["指标名称", "计量单位", head.group(1), *(["历年累计"] if n == 2 else [])]]
+    for (label, code, _), cells in zip(rows, settled, strict=True):
+        grid.append([label, units[code], *cells[1:]])
+    return GridTable(rows=grid, origin="glued regional form", ids=None)
+
+
+def _cumulative_ok(vals: list[float]) -> bool:
+    return vals[1] >= vals[0]
