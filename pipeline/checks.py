@@ -149,7 +149,74 @@ def _plan(generation: str) -> tuple:
 
 
 def evaluate(facts: list[dict], generation: str) -> list[dict]:
-    """One result per (rule, applicant column) of the rules that apply to this generation."""
+    """One result per (rule, applicant column) of the rules that apply to this generation.
+
+    A rule skipped only because some terms are blank is re-evaluated with those blanks read as 0; when it
+    then closes, the blank facts become value 0 with value_status='imputed_zero' (the fact dicts are
+    updated in place) and the rule is recorded as passed, saying so. A blank total is never imputed.
+    """
+    closed = _impute_zeros(facts, generation)
+    out = _evaluate(facts, generation)
+    for res in out:
+        keys = closed.get((res["rule_id"], res["applicant_type"], res["detail"]))
+        if keys and res["status"] == "passed":
+            res["detail"] = f"{res['detail']} (passed with blank terms read as 0, imputed_zero: {', '.join(keys)})"
+    return out
+
+
+def _closable_blanks(rule: Rule, app: str, by_key: dict[tuple[str, str], dict]) -> list[dict] | None:
+    """The blank facts whose reading as 0 closes this identity, or None (absent terms, non-blank gaps,
+    a blank total, no printed number to anchor it, or the identity still does not close)."""
+    if any(t.startswith("sum(") for t in rule.lhs + rule.rhs):
+        return None
+    sides = []
+    for terms in (rule.lhs, rule.rhs):
+        side = [by_key.get((code, col or app)) for code, col in _parsed_terms(terms)]
+        if any(f is None for f in side):
+            return None
+        sides.append(side)
+    every = sides[0] + sides[1]
+    blanks = [f for f in every if f["value"] is None]
+    if not blanks or not any(f["value"] is not None and f["value_status"] == "reported" for f in every):
+        return None
+    if any(f["value_status"] != "blank" or f["applicant_type"] == "total" or f["indicator"].endswith(".total")
+           for f in blanks):
+        return None
+    lhs, rhs = (float(sum(f["value"] or 0.0 for f in side)) for side in sides)
+    return blanks if _close(lhs, rhs) else None
+
+
+def _impute_zeros(facts: list[dict], generation: str) -> dict[tuple[str, str, str], list[str]]:
+    """Blank facts set to 0 where a skipped identity closes with them read as 0; returns, per check
+    (rule, applicant, detail), the imputed terms."""
+    by_key: dict[tuple[str, str], dict] = {}
+    for f in facts:
+        by_key.setdefault((f["indicator"], f["applicant_type"]), f)
+    if not any(f["value_status"] == "blank" for f in by_key.values()):
+        return {}
+    closed: dict[tuple[str, str, str], list[str]] = {}
+    changed = True
+    while changed:
+        changed = False
+        for rule, app, _, _, kind in _plan(generation):
+            if kind == "xyear":
+                continue
+            col = "total" if kind.startswith("total_column:") else app
+            blanks = _closable_blanks(rule, col, by_key)
+            if not blanks:
+                continue
+            for f in blanks:
+                f["value"] = 0.0
+                f["value_status"] = "imputed_zero"
+            detail = rule.expression
+            if kind.startswith("total_column:"):
+                detail = f"{kind.partition(':')[2]}: {rule.expression}"
+            closed[(rule.rule_id, col, detail)] = [f"{f['indicator']}[{f['applicant_type']}]" for f in blanks]
+            changed = True
+    return closed
+
+
+def _evaluate(facts: list[dict], generation: str) -> list[dict]:
     values: dict[tuple[str, str], float | None] = {}
     status: dict[tuple[str, str], str] = {}
     for f in facts:

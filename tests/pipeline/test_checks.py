@@ -61,3 +61,44 @@ def test_report_metadata_rules() -> None:
     assert agency_name("平潭综合实验区2019年度政府信息公开工作年度报告") == "平潭综合实验区"
     assert report_year(None, "本报告所列数据的统计期限自2021年1月1日起至2021年12月31日止。") == 2021
     assert template_cited("依据国办公开办函[2021]30号要求") == "国办公开办函〔2021〕30号"
+
+
+def _review_block(pending: float | None, total: float | None = 3) -> list[dict]:
+    status = "reported" if pending is not None else "blank"
+    return [_f("review.upheld", "na", 1, table="t4"), _f("review.corrected", "na", 2, table="t4"),
+            _f("review.other", "na", 0, table="t4"), _f("review.pending", "na", pending, status, table="t4"),
+            _f("review.total", "na", total, "reported" if total is not None else "blank", table="t4")]
+
+
+def test_blank_cell_that_closes_its_identity_is_an_imputed_zero() -> None:
+    facts = _review_block(None)
+    c = next(c for c in evaluate(facts, "g3") if c["rule_id"] == "t4.review_sum")
+    assert c["status"] == "passed" and "imputed_zero" in c["detail"] and "review.pending" in c["detail"]
+    pending = facts[3]
+    assert pending["value"] == 0 and pending["value_status"] == "imputed_zero" and pending["value_raw"] == ""
+
+
+def test_blank_cell_that_does_not_close_stays_blank_and_the_rule_skipped() -> None:
+    facts = _review_block(None, total=5)
+    c = next(c for c in evaluate(facts, "g3") if c["rule_id"] == "t4.review_sum")
+    assert c["status"] == "skipped"
+    assert facts[3]["value"] is None and facts[3]["value_status"] == "blank"
+
+
+def test_a_blank_total_is_never_read_as_zero() -> None:
+    facts = [_f("review.upheld", "na", 0, table="t4"), _f("review.corrected", "na", 0, table="t4"),
+             _f("review.other", "na", 0, table="t4"), _f("review.pending", "na", 0, table="t4"),
+             _f("review.total", "na", None, "blank", table="t4")]
+    c = next(c for c in evaluate(facts, "g3") if c["rule_id"] == "t4.review_sum")
+    assert c["status"] == "skipped" and facts[-1]["value_status"] == "blank"
+
+
+def test_blank_applicant_cells_of_table3_closed_by_the_balance_are_imputed() -> None:
+    codes = ("apply.new", "apply.carried_in", "apply.result.total", "apply.carried_forward")
+    facts = [_f(code, app, 4 if code in ("apply.new", "apply.result.total") else None,
+                "reported" if code in ("apply.new", "apply.result.total") else "blank")
+             for code in codes for app in ("natural_person", "total")]
+    res = {(c["rule_id"], c["applicant_type"]): c for c in evaluate(facts, "g3")}
+    assert res[("t3.balance", "natural_person")]["status"] == "passed"
+    imputed = {(f["indicator"], f["applicant_type"]) for f in facts if f["value_status"] == "imputed_zero"}
+    assert imputed == {("apply.carried_in", "natural_person"), ("apply.carried_forward", "natural_person")}
