@@ -195,12 +195,15 @@ def _impute_zeros(facts: list[dict], generation: str) -> dict[tuple[str, str, st
     if not any(f["value_status"] == "blank" for f in by_key.values()):
         return {}
     closed: dict[tuple[str, str, str], list[str]] = {}
+    touching = _plan_by_key(generation)
     changed = True
     while changed:
         changed = False
-        for rule, app, _, _, kind in _plan(generation):
-            if kind == "xyear":
-                continue
+        blank = [k for k, f in by_key.items() if f["value_status"] == "blank"]
+        todo = sorted({i for k in blank for i in touching.get(k, ())})
+        plan = _plan(generation)
+        for i in todo:
+            rule, app, _, _, kind = plan[i]
             col = "total" if kind.startswith("total_column:") else app
             blanks = _closable_blanks(rule, col, by_key)
             if not blanks:
@@ -214,6 +217,20 @@ def _impute_zeros(facts: list[dict], generation: str) -> dict[tuple[str, str, st
             closed[(rule.rule_id, col, detail)] = [f"{f['indicator']}[{f['applicant_type']}]" for f in blanks]
             changed = True
     return closed
+
+
+@cache
+def _plan_by_key(generation: str) -> dict[tuple[str, str], tuple[int, ...]]:
+    """(code, applicant) → plan entries whose identity has that term, so imputation looks only at rules
+    that touch a blank cell."""
+    out: dict[tuple[str, str], list[int]] = {}
+    for i, (rule, app, _, _, kind) in enumerate(_plan(generation)):
+        if kind == "xyear":
+            continue
+        col = "total" if kind.startswith("total_column:") else app
+        for code, c in _parsed_terms(rule.lhs + rule.rhs):
+            out.setdefault((code, c or col), []).append(i)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _evaluate(facts: list[dict], generation: str) -> list[dict]:
