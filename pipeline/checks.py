@@ -322,19 +322,3 @@ def _result(rule: Rule, app: str, st: str, expected: float | None, observed: flo
         "observed": observed,
         "detail": detail,
     }
-
-
-def check_xyear_carry(prev: list[dict], cur: list[dict]) -> list[dict]:
-    """xyear.carry for two consecutive reports of one agency: carried_in(N) == carried_forward(N-1)."""
-    rule = next(r for r in rules() if r.rule_id == "xyear.carry")
-    before = {f["applicant_type"]: f["value"] for f in prev if f["indicator"] == "apply.carried_forward"}
-    now = {f["applicant_type"]: f["value"] for f in cur if f["indicator"] == "apply.carried_in"}
-    out = []
-    for app in APPLICANT_TYPES:
-        a, b = now.get(app), before.get(app)
-        if a is None or b is None:
-            out.append(_result(rule, app, "skipped", None, None, "missing or blank in one of the years"))
-        else:
-            ok = _close(a, b)
-            out.append(_result(rule, app, "passed" if ok else "failed", b, a, rule.expression))
-    return out

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from pipeline.checks import check_xyear_carry, derive, evaluate, rules
+from pipeline.checks import derive, evaluate, rules
 from pipeline.report_meta import agency_name, report_year, template_cited
+from pipeline.xyear import evaluate as evaluate_xyear
 
 
 def _f(code: str, app: str, value: float | None, status: str = "reported", table: str = "t3") -> dict:
@@ -52,8 +53,8 @@ def test_xyear_rules_are_skipped_per_report_and_available_across_years() -> None
     assert all(c["status"] == "skipped" for c in evaluate([_f("apply.new", "total", 1)], "g3") if c["rule_id"].startswith("xyear"))
     prev = [_f("apply.carried_forward", "total", 4)]
     cur = [_f("apply.carried_in", "total", 3)]
-    res = {c["applicant_type"]: c for c in check_xyear_carry(prev, cur)}
-    assert res["total"]["status"] == "failed" and res["natural_person"]["status"] == "skipped"
+    res = {c["applicant_type"]: c for c in evaluate_xyear(prev, cur)}
+    assert res["total"]["status"] == "failed" and "natural_person" not in res
 
 
 def test_report_metadata_rules() -> None:
