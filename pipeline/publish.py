@@ -150,7 +150,9 @@ def assemble_year(results: Iterable[dict], year: int) -> dict[str, list[dict]]:
         own_checks = list(res.get("checks") or [])
         prev = previous.get(rep.get("agency_name_norm"))
         if prev is not None:
-            own_checks += evaluate_xyear(prev.get("facts") or [], res.get("facts") or [])
+            cross = evaluate_xyear(prev.get("facts") or [], res.get("facts") or [])
+            done = {c["rule_id"] for c in cross}  # replaces the report's own "needs two years" rows
+            own_checks = [c for c in own_checks if c["rule_id"] not in done] + cross
         for check in own_checks:
             checks.append({**check, "report_id": rep["report_id"], "report_year": year})
     return {"reports": reports, "facts": facts, "checks": checks, "sources": sources}
