@@ -140,9 +140,16 @@ def _hex(text: str) -> str:
 
 
 def _wrap(text: str, width: float, size: float) -> list[str]:
-    """Every glyph is one em wide (the font declares DW 1000 and no other widths)."""
-    per_line = max(1, int(width // size))
-    return [text[k:k + per_line] for k in range(0, len(text), per_line)] or [""]
+    """Lines that fit ``width``: ASCII (CIDs 1–95) is half an em wide, everything else one em (DW 1000)."""
+    lines, line, used = [], "", 0.0
+    for ch in text:
+        em = 0.5 if ch < "\x7f" else 1.0
+        if line and used + em * size > width:
+            lines.append(line)
+            line, used = "", 0.0
+        line += ch
+        used += em * size
+    return [*lines, line]
 
 
 class _Pages:
@@ -220,7 +227,7 @@ def _pdf_file(pages: list[list[str]], title: str) -> bytes:
                      b"/ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>")
     cid = add(b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
               b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 4 >> "
-              b"/FontDescriptor %d 0 R /DW 1000 >>" % descriptor)
+              b"/FontDescriptor %d 0 R /DW 1000 /W [1 95 500] >>" % descriptor)
     objects[font - 1] = (b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light-UniGB-UCS2-H "
                          b"/Encoding /UniGB-UCS2-H /DescendantFonts [%d 0 R] >>" % cid)
     pages_id = add(b"")
