@@ -7,7 +7,6 @@ expansion below is linear in the number of cells and never trusts a span beyond 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from lxml import etree
 
@@ -68,14 +67,7 @@ def own_rows(table) -> list:
     return rows
 
 
-@dataclass
-class GridTable(Table):
-    """A Table that also knows which slots came from the same source cell (ids[r][c]; -1 = padding)."""
-
-    ids: list[list[int]] | None = None
-
-
-def expand_table(table) -> GridTable:
+def expand_table(table) -> Table:
     """Span-expanded grid of one lxml <table>: a merged cell's text repeats in every slot it covers."""
     grid: list[list[str]] = []
     ids: list[list[int]] = []
@@ -120,7 +112,7 @@ def expand_table(table) -> GridTable:
         if pad:
             row.extend([""] * pad)
             rid.extend([-1] * pad)
-    return GridTable(rows=grid, ids=ids)
+    return Table(rows=grid, ids=ids)
 
 
 _SPLIT = re.compile(r"\s*\|\s*|\t+|\s{2,}|(?<=[\d\-—–])\s+(?=[\d\-—–+])")

@@ -12,6 +12,9 @@ class Table:
     rows: list[list[str]]
     # Optional provenance of the grid (e.g. "html table #3", "pdf page 4").
     origin: str = ""
+    # Which slots came from the same source cell (ids[r][c]; -1 = padding), where the format says so:
+    # it tells one merged cell from two equal neighbours. None: every slot is its own cell.
+    ids: list[list[int]] | None = None
 
 
 @dataclass

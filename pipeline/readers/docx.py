@@ -37,36 +37,46 @@ def _cell_text(tc, table: DocxTable) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def table_grid(table: DocxTable) -> tuple[list[list[str]], list[list[bool]]]:
-    """Rectangular grid of cell strings, a merged cell repeating its text, and a same-shaped mask that
-    is True where a cell is such a repeat (so text output can print each real cell once)."""
+def table_grid(table: DocxTable) -> tuple[list[list[str]], list[list[bool]], list[list[int]]]:
+    """Rectangular grid of cell strings, a merged cell repeating its text; a same-shaped mask that is
+    True where a cell is such a repeat (so text output can print each real cell once); and the id of
+    the Word cell behind every slot (-1 for padding), which lets the mapper tell one merged cell from
+    two equal ones."""
     grid: list[list[str]] = []
     copies: list[list[bool]] = []
+    ids: list[list[int]] = []
+    next_id = 0
     for tr in table._tbl.tr_lst:
         trpr = tr.trPr
         col = _int_attr(trpr, qn("w:gridBefore"), 0)
         row: list[str] = [""] * col
         mask: list[bool] = [False] * col
+        rid: list[int] = [-1] * col
         for tc in tr.tc_lst:
             tcpr = tc.tcPr
             span = max(1, _int_attr(tcpr, qn("w:gridSpan"), 1))
             vmerge = tcpr.find(qn("w:vMerge")) if tcpr is not None else None
             is_continue = vmerge is not None and vmerge.get(qn("w:val"), "continue") == "continue"
             if is_continue and grid:
-                above = grid[-1]
+                above, above_ids = grid[-1], ids[-1]
                 texts = [above[c] if c < len(above) else "" for c in range(col, col + span)]
+                rid.extend(above_ids[c] if c < len(above_ids) else -1 for c in range(col, col + span))
                 mask.extend([True] * span)
             else:
                 texts = [_cell_text(tc, table)] * span
+                rid.extend([next_id] * span)
+                next_id += 1
                 mask.extend([False] + [True] * (span - 1))
             row.extend(texts)
             col += span
         grid.append(row)
         copies.append(mask)
+        ids.append(rid)
     width = max((len(r) for r in grid), default=0)
     grid = [r + [""] * (width - len(r)) for r in grid]
     copies = [m + [False] * (width - len(m)) for m in copies]
-    return grid, copies
+    ids = [i + [-1] * (width - len(i)) for i in ids]
+    return grid, copies, ids
 
 
 def grid_lines(grid: list[list[str]], copies: list[list[bool]] | None = None) -> list[str]:
@@ -110,9 +120,9 @@ def read_docx(data: bytes) -> ExtractedDocument:
             if text:
                 lines.append(text)
         elif isinstance(block, DocxTable):
-            grid, copies = table_grid(block)
+            grid, copies, ids = table_grid(block)
             if grid and any(any(c for c in r) for r in grid):
-                tables.append(Table(rows=grid, origin=f"docx table #{len(tables) + 1}"))
+                tables.append(Table(rows=grid, ids=ids, origin=f"docx table #{len(tables) + 1}"))
                 lines.extend(grid_lines(grid, copies))
     meta: dict[str, str] = {}
     props = document.core_properties

@@ -43,8 +43,9 @@ def join_cell_lines(text: str) -> str:
     return out
 
 
-def _expanded_tables(page) -> list[list[list[str]]]:
-    """pdfplumber leaves cells covered by a merged cell as None; repeat the merged cell's text there."""
+def _expanded_tables(page) -> list[Table]:
+    """pdfplumber leaves cells covered by a merged cell as None; repeat the merged cell's text there,
+    and keep which slots came from one cell (``Table.ids``) so a merged cell is not read as several."""
     grids = []
     for table in page.find_tables():
         raw = table.extract()
@@ -53,27 +54,30 @@ def _expanded_tables(page) -> list[list[list[str]]]:
             continue
         xs = sorted({cell[0] for cell in table.cells})
         origin_text: dict[tuple, str] = {}
+        cell_id: dict[tuple, int] = {}
         for i, row in enumerate(rows):
             for j, bbox in enumerate(row.cells):
                 if bbox is not None:
                     origin_text[bbox] = join_cell_lines(raw[i][j] or "")
-        grid = []
+                    cell_id.setdefault(bbox, len(cell_id))
+        grid, ids = [], []
         for row in rows:
             top = next(c[1] for c in row.cells if c is not None)
-            line = []
+            line, line_ids = [], []
             for j, bbox in enumerate(row.cells):
-                if bbox is not None:
-                    line.append(origin_text[bbox])
-                    continue
-                x = xs[j] if j < len(xs) else None
-                cover = next(
-                    (c for c in table.cells if x is not None and c[0] <= x < c[2] and c[1] <= top < c[3]),
-                    None,
-                )
-                line.append(origin_text.get(cover, "") if cover else "")
+                if bbox is None:
+                    x = xs[j] if j < len(xs) else None
+                    bbox = next(
+                        (c for c in table.cells if x is not None and c[0] <= x < c[2] and c[1] <= top < c[3]),
+                        None,
+                    )
+                line.append(origin_text.get(bbox, "") if bbox else "")
+                line_ids.append(cell_id.setdefault(bbox, len(cell_id)) if bbox else -1)
             grid.append(line)
+            ids.append(line_ids)
         width = max(len(r) for r in grid)
-        grids.append([r + [""] * (width - len(r)) for r in grid])
+        grids.append(Table(rows=[r + [""] * (width - len(r)) for r in grid],
+                           ids=[r + [-1] * (width - len(r)) for r in ids]))
     return grids
 
 
@@ -116,7 +120,8 @@ def read_pdf(data: bytes) -> ExtractedDocument:
             if text_is_usable(text):
                 page_texts.append(text)
                 for k, grid in enumerate(_expanded_tables(page), start=1):
-                    tables.append(Table(rows=grid, origin=f"pdf page {n} table {k}"))
+                    grid.origin = f"pdf page {n} table {k}"
+                    tables.append(grid)
             else:
                 page_texts.append(None)
     bad_pages = [i for i, t in enumerate(page_texts) if t is None]

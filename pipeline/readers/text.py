@@ -11,8 +11,8 @@ import re
 
 from pipeline.labels import has_cjk
 from pipeline.numbers import UNITS, parse_cell
-from pipeline.readers.base import ExtractedDocument
-from pipeline.tables import GridTable, split_text_row
+from pipeline.readers.base import ExtractedDocument, Table
+from pipeline.tables import split_text_row
 
 _UNIT_SET = frozenset(UNITS) | {"万元", "元", "人次"}
 _SECTION = re.compile(
@@ -87,17 +87,17 @@ def rebuild_rows(lines: list[str]) -> list[list[list[str]]]:
     return regions
 
 
-def text_tables(text: str) -> list[GridTable]:
-    """Tables rebuilt from flattened text, one GridTable per region (ragged rows padded)."""
+def text_tables(text: str) -> list[Table]:
+    """Tables rebuilt from flattened text, one Table per region (ragged rows padded)."""
     lines = [ln.strip() for ln in text.splitlines()]
     lines = [ln for ln in lines if ln and ln.strip("\u00a0\u3000 ")]
-    out: list[GridTable] = []
+    out: list[Table] = []
     for i, region in enumerate(rebuild_rows(lines)):
         if not any(has_cjk(r[0]) for r in region):
             continue
         width = max(len(r) for r in region)
         grid = [r + [""] * (width - len(r)) for r in region]
-        out.append(GridTable(rows=grid, origin=f"text region #{i}", ids=None))
+        out.append(Table(rows=grid, origin=f"text region #{i}"))
     return out
 
 
@@ -328,13 +328,13 @@ def _cells(run: str, n: int, check=None) -> list[str]:
     return [p if p is not None else f"{run}?" for p in parts]
 
 
-def glued_tables(text: str) -> list[GridTable]:
+def glued_tables(text: str) -> list[Table]:
     """Tables 二, 三 and 四 rebuilt from text whose cells were glued together (see the note above)."""
     from pipeline.templates import col_key, match_key, row_index, t2_template
 
     t3 = row_index("t3")
     t2 = t2_template()
-    out: list[GridTable] = []
+    out: list[Table] = []
     for line in text.splitlines():
         if len(line) < 200 or not (re.search(r"\d{7,}", line) or "指标名称" in line):
             continue
@@ -346,7 +346,7 @@ def glued_tables(text: str) -> list[GridTable]:
         for seg, run in _segments(line):
             key = re.sub(r"\W", "", seg)
             if "行政复议" in key and "尚未审结" in key and "复议后起诉" in key and run:
-                out.append(GridTable(rows=[*T4_HEAD, _cells(run, 15, _t4_ok)], origin="glued table 四", ids=None))
+                out.append(Table(rows=[*T4_HEAD, _cells(run, 15, _t4_ok)], origin="glued table 四"))
                 continue
             row_name = None
             for name in sorted(t2.rows, key=len, reverse=True):
@@ -372,15 +372,15 @@ def glued_tables(text: str) -> list[GridTable]:
             if hit is not None:
                 t3_rows.append((label, hit[0], run))
         if len(t3_rows) >= 5:
-            out.append(GridTable(rows=[APPLICANT_ROW, *_settled_rows(t3_rows, 7, _t3_ok, _t3_constraints(t3_rows))],
-                                 origin="glued table 三", ids=None))
+            out.append(Table(rows=[APPLICANT_ROW, *_settled_rows(t3_rows, 7, _t3_ok, _t3_constraints(t3_rows))],
+                                 origin="glued table 三"))
         regional = _regional_table(line)
         if regional is not None:
             out.append(regional)
         if t2_rows:
             rows = [r + [""] * (t2_width - len(r)) for r in t2_rows]
             ids = [i + [-1] * (t2_width - len(i)) for i in t2_ids]
-            out.append(GridTable(rows=[["第二十条", *[""] * (t2_width - 1)], *rows],
+            out.append(Table(rows=[["第二十条", *[""] * (t2_width - 1)], *rows],
                                  origin="glued table 二", ids=[[-1] * t2_width, *ids]))
     return out
 
@@ -433,7 +433,7 @@ def _t3_constraints(rows: list[tuple[str, str, str]]) -> list[Constraint]:
 _REGIONAL_UNITS = ("万元", "人次", "条", "件", "元", "个", "次", "人")
 
 
-def _regional_table(line: str) -> GridTable | None:
+def _regional_table(line: str) -> Table | None:
     """A g0 regional form (指标名称 | 计量单位 | 本年度 | 历年累计) whose cells were glued into one line.
 
     '主动公开信息数条20263542': the unit ends the label and the run holds the year's value and the
@@ -486,7 +486,7 @@ def _regional_table(line: str) -> GridTable | None:
     grid = [["指标名称", "计量单位", head.group(1), *(["历年累计"] if n == 2 else [])]]
     for (label, code, _), cells in zip(rows, settled, strict=True):
         grid.append([label, units[code], *cells[1:]])
-    return GridTable(rows=grid, origin="glued regional form", ids=None)
+    return Table(rows=grid, origin="glued regional form")
 
 
 def _cumulative_ok(vals: list[float]) -> bool:

@@ -139,9 +139,11 @@ def test_docx_grid_handles_grid_before_and_vertical_merge():
     table.cell(1, 1).text = "0"
     table.cell(1, 2).text = "0"
     table.cell(2, 0).text = "行政诉讼数"
-    grid, copies = table_grid(document.tables[0])
+    grid, copies, ids = table_grid(document.tables[0])
     assert grid == [["行政复议数", "2011年度", "2011年度"], ["行政复议数", "0", "0"], ["行政诉讼数", "", ""]]
     assert grid_lines(grid, copies) == ["行政复议数 2011年度", "0 0", "行政诉讼数"]
+    # one merged Word cell keeps one id across its slots; two equal cells ("0", "0") keep two
+    assert ids[0][1] == ids[0][2] and ids[0][0] == ids[1][0] and ids[1][1] != ids[1][2]
     # a row that starts one grid column late (w:gridBefore) is padded, not shifted left
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
@@ -149,7 +151,7 @@ def test_docx_grid_handles_grid_before_and_vertical_merge():
     tr = document.tables[0]._tbl.tr_lst[2]
     tr.remove(tr.tc_lst[0])
     tr.insert(0, parse_xml(f"<w:trPr {nsdecls('w')}><w:gridBefore w:val='1'/></w:trPr>"))
-    grid, _ = table_grid(document.tables[0])
+    grid, _, _ = table_grid(document.tables[0])
     assert grid[2] == ["", "", ""]
     assert len({len(r) for r in grid}) == 1
 
