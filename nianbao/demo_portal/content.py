@@ -147,11 +147,24 @@ def _cn_year(year: int) -> str:
     return "".join(_CN_DIGITS[int(d)] for d in str(year))
 
 
+# Contact details of the real agency behind a template; a generated report must not carry them.
+_CONTACTS = (
+    (re.compile(r"(?:https?://)?www\.pingtan\.gov\.cn/?"), "（网址略）"),
+    (re.compile(r"[\w.\-]+@[\w\-]+(?:\.[\w\-]+)+"), "（略）"),
+    (re.compile(r"((?:联系)?地址[:：])[^；;。]*"), r"\1（略）"),
+    (re.compile(r"(邮编[:：])\s*\d{6}"), r"\1（略）"),
+    (re.compile(r"((?:电话|传真)(?:/传真)?[:：])\s*[\d\-]{7,}"), r"\1（略）"),
+)
+
+
 @cache
 def _retarget(text: str, agency: str, year: int, tpl_year: int) -> str:
-    """Agency names and years of the template rewritten for the generated report (the year after too)."""
+    """Agency names and years of the template rewritten for the generated report (the year after too);
+    the real agency's address, phone, e-mail and web address blanked."""
     for real in _REAL_NAMES:
         text = text.replace(real, agency)
+    for pattern, blank in _CONTACTS:
+        text = pattern.sub(blank, text)
     shift = year - tpl_year
     text = _YEAR.sub(lambda m: str(int(m.group(1)) + shift) if abs(int(m.group(1)) - tpl_year) <= 5 else m.group(1), text)
     for y in (tpl_year, tpl_year + 1):

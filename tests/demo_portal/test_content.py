@@ -59,6 +59,8 @@ def test_body_names_the_agency_and_year_not_the_template(year):
     text = render_body(generated_report("演示市审计局", year, 3))
     assert "演示市审计局" in text and f"{year}年" in text
     assert "平潭" not in text and "永定" not in text
+    # the real agency's contact details stay with the real report
+    assert "pingtan" not in text and "0591-" not in text and "@163.com" not in text and "金井湾" not in text
     assert ("<table" in text) == (generation_for(year) != "g1")  # g1 is the one-cell-per-line 统计表
 
 
