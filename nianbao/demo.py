@@ -48,6 +48,10 @@ def run_demo(data_dir: Path, dagster_home: Path, registry_path: str) -> int:
         parse_meta = result.asset_materializations_for_node("parsed_documents")[0].metadata
         print(f"crawl: {crawl_meta['requests'].value} requests, {crawl_meta['documents_stored'].value} documents stored, "
               f"{crawl_meta['failures'].value} failures")
+        for check in result.get_asset_check_evaluations():
+            if not check.passed:
+                for pid, why in check.metadata["silent"].value.items():
+                    print(f"  silent portal (a finding, not 'no reports'): {pid}: {why}")
         print(f"parse: {parse_meta['parsed'].value} parsed, {parse_meta['unchanged'].value} unchanged, "
               f"by status {parse_meta['by_status'].value}")
     failed_years = []

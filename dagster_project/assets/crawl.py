@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipeline.crawl_health import portal_health, run_rows, stored_counts
+
 from ..resources import NianbaoResource
 
 
@@ -42,8 +44,12 @@ def summarise(stats: dict[str, dict]) -> dict[str, object]:
     }
 
 
-@dg.asset(group_name="crawl", pool="crawl", kinds={"scrapy"})
-def crawl(context: dg.AssetExecutionContext, nianbao: NianbaoResource) -> dg.MaterializeResult:
+@dg.asset(group_name="crawl", pool="crawl", kinds={"scrapy"}, check_specs=[
+    dg.AssetCheckSpec("no_silent_portal", asset="crawl",
+                      description="Every portal's listing was read, and none that had reports now lists none "
+                                  "(blocked hosts and empty columns are findings, never 'no new reports')."),
+])
+def crawl(context: dg.AssetExecutionContext, nianbao: NianbaoResource):
     """Fetch new report pages and attachments of every registry portal into the raw store and manifest."""
     portals = nianbao.portals()
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,4 +72,9 @@ def crawl(context: dg.AssetExecutionContext, nianbao: NianbaoResource) -> dg.Mat
                 metadata={"stderr_tail": dg.MetadataValue.text(proc.stderr[-4000:])},
             )
         stats = json.loads(stats_path.read_text(encoding="utf-8"))
-    return dg.MaterializeResult(metadata=summarise(stats))
+    health = portal_health(run_rows(nianbao.data, context.run.run_id), portals,
+                           stored_counts(nianbao.data, exclude_run=context.run.run_id))
+    silent = {h["portal_id"]: h["silent"] for h in health if h["silent"]}
+    yield dg.MaterializeResult(metadata={**summarise(stats), "silent_portals": len(silent)})
+    yield dg.AssetCheckResult(check_name="no_silent_portal", passed=not silent, severity=dg.AssetCheckSeverity.WARN,
+                              metadata={"silent": silent})

@@ -26,12 +26,15 @@ def full_demo(tmp_path_factory):
     with DemoServer(portal) as server, dg.instance_for_test() as instance:
         resources = {"nianbao": NianbaoResource(data_dir=str(data), registry_path=demo_registry_path(full=True),
                                                 proxy=server.proxy_url)}
-        assert dg.materialize([crawl, parsed_documents], resources=resources, instance=instance).success
+        first = dg.materialize([crawl, parsed_documents], resources=resources, instance=instance)
+        assert first.success
+        silent = [c.metadata["silent"].value for c in first.get_asset_check_evaluations()
+                  if c.check_name == "no_silent_portal"][0]
         for year in sorted({t["report_year"] for t in truth}):
             assert dg.materialize([dataset], partition_key=str(year), resources=resources, instance=instance).success
     root = data / "dataset"
     yield {"truth": truth, "reports": pd.read_parquet(root / "reports"), "sources": pd.read_parquet(root / "sources"),
-           "documents": pd.read_parquet(root / "documents")}
+           "documents": pd.read_parquet(root / "documents"), "silent": silent}
 
 
 def test_every_storable_demo_report_is_a_source_of_a_report_of_its_year(full_demo):
@@ -54,3 +57,8 @@ def test_every_report_has_a_region_and_a_level(full_demo):
     reports = full_demo["reports"]
     assert reports["region_code"].str.fullmatch(r"\d{6}").all()
     assert set(reports["admin_level"]) <= {"national", "provincial", "prefectural", "county", "township"}
+
+
+def test_bot_walled_and_robots_closed_portals_are_flagged_as_silent(full_demo):
+    assert set(full_demo["silent"]) == {"demo-100000-blocked-412", "demo-100000-blocked-521",
+                                         "demo-100000-blocked-edgeone", "demo-510682-oldzhen"}

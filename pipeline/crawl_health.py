@@ -1,0 +1,70 @@
+"""What one crawl run did per portal, read from its manifest file, and whether a portal went silent.
+
+"Silent zero is a failure": a portal whose listing could not be read (blocked, robots, errors) or that
+listed no report at all while earlier runs stored reports from it must be flagged, never taken as "no
+new reports".
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+from .manifest import manifest_dir, read_rows
+
+_UNREADABLE = frozenset({"blocked", "robots", "failed", "timeout", "refused", "not_found"})
+
+
+def run_rows(data_dir: str | Path, run_id: str) -> list[dict]:
+    """The manifest rows written by one crawl run."""
+    path = manifest_dir(data_dir) / f"{run_id}.jsonl"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def portal_health(rows: Iterable[dict], portal_ids: Iterable[str], stored_before: dict[str, int]) -> list[dict]:
+    """One summary per portal: listing pages read/unreadable, report links seen, documents stored,
+    failures by outcome, and ``silent`` with the reason when the portal gave nothing usable."""
+    by_portal: dict[str, Counter] = defaultdict(Counter)
+    for row in rows:
+        c = by_portal[row.get("portal_id") or ""]
+        kind, outcome = row.get("kind"), row.get("outcome")
+        if kind == "listing":
+            if outcome == "listed":
+                c["listing_pages"] += 1
+                c["report_links"] += int((row.get("extra") or {}).get("n_reports", 0))
+            else:
+                c["listing_unreadable"] += 1
+                c[f"listing_{outcome}"] += 1
+        elif outcome in ("stored", "unchanged"):
+            c["stored"] += 1
+        else:
+            c[f"failed_{outcome}"] += 1
+    out = []
+    for pid in portal_ids:
+        c = by_portal.get(pid, Counter())
+        silent = None
+        if not c["listing_pages"]:
+            kinds = sorted(k.removeprefix("listing_") for k in c if k.startswith("listing_") and k != "listing_unreadable")
+            silent = f"no listing page could be read ({', '.join(kinds) or 'no request made'})"
+        elif not c["report_links"] and stored_before.get(pid, 0):
+            silent = f"listing shows no report although {stored_before[pid]} were stored before"
+        out.append({"portal_id": pid, **dict(c), "silent": silent})
+    return out
+
+
+def stored_counts(data_dir: str | Path, exclude_run: str | None = None) -> dict[str, int]:
+    """Documents stored per portal by runs other than ``exclude_run``."""
+    counts: Counter = Counter()
+    for row in read_rows(data_dir):
+        if row.get("outcome") == "stored":
+            counts[row.get("portal_id") or ""] += 1
+    if exclude_run:
+        for row in run_rows(data_dir, exclude_run):
+            if row.get("outcome") == "stored":
+                counts[row.get("portal_id") or ""] -= 1
+    return {k: v for k, v in counts.items() if v > 0}
