@@ -148,14 +148,29 @@ def _plan(generation: str) -> tuple:
     return tuple(plan)
 
 
-def evaluate(facts: list[dict], generation: str) -> list[dict]:
+def derive_and_evaluate(facts: list[dict], generation: str) -> tuple[list[dict], list[dict]]:
+    """Impute, then derive, then check: the facts with derived values added, and the check results.
+
+    Imputation comes first so that a blank 总计 is derived from the applicant columns as they finally
+    read (a row of blanks closed to 0 gets a derived 0 total), and so that a total derived from blank
+    cells can never be the evidence that those same cells are 0.
+    """
+    closed = _impute_zeros(facts, generation)
+    facts = derive(facts, generation)
+    return facts, evaluate(facts, generation, closed)
+
+
+def evaluate(facts: list[dict], generation: str,
+             closed: dict[tuple[str, str, str], list[str]] | None = None) -> list[dict]:
     """One result per (rule, applicant column) of the rules that apply to this generation.
 
     A rule skipped only because some terms are blank is re-evaluated with those blanks read as 0; when it
     then closes, the blank facts become value 0 with value_status='imputed_zero' (the fact dicts are
     updated in place) and the rule is recorded as passed, saying so. A blank total is never imputed.
+    `closed` is what an earlier imputation pass returned (see derive_and_evaluate).
     """
-    closed = _impute_zeros(facts, generation)
+    if closed is None:
+        closed = _impute_zeros(facts, generation)
     out = _evaluate(facts, generation)
     for res in out:
         keys = closed.get((res["rule_id"], res["applicant_type"], res["detail"]))
@@ -166,7 +181,10 @@ def evaluate(facts: list[dict], generation: str) -> list[dict]:
 
 def _closable_blanks(rule: Rule, app: str, by_key: dict[tuple[str, str], dict]) -> list[dict] | None:
     """The blank facts whose reading as 0 closes this identity, or None (absent terms, non-blank gaps,
-    a blank total, no printed number to anchor it, or the identity still does not close)."""
+    a blank total, a derived term, no printed number to anchor it, or the identity still does not close).
+
+    A derived term is no evidence: a 总计 summed from the applicant columns closes with their blanks
+    read as 0 by construction."""
     if any(t.startswith("sum(") for t in rule.lhs + rule.rhs):
         return None
     sides = []
@@ -176,6 +194,8 @@ def _closable_blanks(rule: Rule, app: str, by_key: dict[tuple[str, str], dict]) 
             return None
         sides.append(side)
     every = sides[0] + sides[1]
+    if any(f["value_status"] == "derived" for f in every):
+        return None
     blanks = [f for f in every if f["value"] is None]
     if not blanks or not any(f["value"] is not None and f["value_status"] == "reported" for f in every):
         return None

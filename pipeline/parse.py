@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline import PARSER_VERSION
-from pipeline.checks import derive, evaluate
+from pipeline.checks import derive_and_evaluate
 from pipeline.decode import decode
 from pipeline.generation import detect
 from pipeline.indicators import APPLICANT_TYPES, catalogue, unit_for_local, unit_of
@@ -224,8 +224,7 @@ def _parse(data: bytes, report: dict, url, media_type, filename) -> ParseResult:
         report["parse_reason"] = "no 政府信息公开 annual-report title or heading and no statistics table"
         return ParseResult(report)
 
-    facts = derive(facts, generation)
-    checks = evaluate(facts, generation) if facts else []
+    facts, checks = derive_and_evaluate(facts, generation) if facts else (facts, [])
     report["has_table2"] = any(f["table_id"] == "t2" for f in facts)
     report["has_table3"] = any(f["table_id"] == "t3" and f["value_status"] != "derived" for f in facts)
     report["has_table4"] = any(f["table_id"] == "t4" and f["value_status"] != "derived" for f in facts)

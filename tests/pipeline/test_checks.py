@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from pipeline.checks import derive, evaluate, rules
+from pipeline.checks import derive, derive_and_evaluate, evaluate, rules
 from pipeline.report_meta import agency_name, report_year, template_cited
 from pipeline.xyear import evaluate as evaluate_xyear
 
@@ -103,3 +103,36 @@ def test_blank_applicant_cells_of_table3_closed_by_the_balance_are_imputed() -> 
     assert res[("t3.balance", "natural_person")]["status"] == "passed"
     imputed = {(f["indicator"], f["applicant_type"]) for f in facts if f["value_status"] == "imputed_zero"}
     assert imputed == {("apply.carried_in", "natural_person"), ("apply.carried_forward", "natural_person")}
+
+
+def test_a_total_derived_from_blank_cells_is_not_evidence_that_they_are_zero() -> None:
+    """Shanghai 2019: 科研机构 prints nothing and 总计 is blank on most result rows; summing the printed
+    columns into a derived 总计 must not then "close" the row and zero the blank cells."""
+    six = ("natural_person", "org.commercial", "org.research", "org.public_interest", "org.legal_service", "org.other")
+    granted = [_f("apply.result.granted", a, {"natural_person": 3, "org.commercial": 1}.get(a),
+                  "reported" if a in ("natural_person", "org.commercial") else "blank") for a in six]
+    facts, _ = derive_and_evaluate(granted + [_f("apply.result.granted", "total", None, "blank")], "g2")
+    got = {f["applicant_type"]: f for f in facts if f["indicator"] == "apply.result.granted"}
+    assert (got["total"]["value"], got["total"]["value_status"]) == (4, "derived")
+    assert all(got[a]["value_status"] == "blank" for a in six[2:])
+
+
+def test_a_row_closed_to_zero_gets_a_derived_zero_total() -> None:
+    """The column's （七）总计 closes the blank leaf; the blank 总计 of that row is then derived, not left blank."""
+    facts = [_f("apply.result.total", "natural_person", 2), _f("apply.result.granted", "natural_person", 2)]
+    facts += [_f(c, "natural_person", None, "blank") for c in (
+        "apply.result.partial", "apply.result.withheld.state_secret", "apply.result.withheld.other_law",
+        "apply.result.withheld.security_stability", "apply.result.withheld.third_party",
+        "apply.result.withheld.internal_affairs", "apply.result.withheld.process_info",
+        "apply.result.withheld.enforcement_file", "apply.result.withheld.admin_query", "apply.result.unable.not_held",
+        "apply.result.unable.needs_creation", "apply.result.unable.still_unclear",
+        "apply.result.not_processed.petition_complaint", "apply.result.not_processed.duplicate",
+        "apply.result.not_processed.publication", "apply.result.not_processed.excessive",
+        "apply.result.not_processed.confirm_or_reissue", "apply.result.other")]
+    facts.append(_f("apply.result.other", "total", None, "blank"))
+    out, checks = derive_and_evaluate(facts, "g2")
+    other = {f["applicant_type"]: f for f in out if f["indicator"] == "apply.result.other"}
+    assert other["natural_person"]["value_status"] == "imputed_zero"
+    assert (other["total"]["value"], other["total"]["value_status"]) == (0, "derived")
+    c = next(c for c in checks if (c["rule_id"], c["applicant_type"]) == ("t3.results_sum.g2", "natural_person"))
+    assert c["status"] == "passed" and "imputed_zero" in c["detail"]

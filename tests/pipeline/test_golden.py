@@ -45,9 +45,15 @@ def test_golden_no_unexpected_codes_and_derived(path: Path) -> None:
     got = {f"{f['indicator']}|{f['applicant_type']}": f for f in res.facts}
     printed = {k for k, f in got.items() if f["match_method"] not in ("derived", "regex") and not k.startswith("local.")}
     ambiguous = set(g.get("ambiguous", []))
-    assert printed == set(g["facts"]) | ambiguous, sorted(printed ^ (set(g["facts"]) | ambiguous))
+    blank, imputed = set(g.get("blank", [])), set(g.get("imputed_zero", []))
+    want = set(g["facts"]) | ambiguous | blank | imputed
+    assert printed == want, sorted(printed ^ want)
     for key in ambiguous:  # a glued run that splits more than one way is kept as text, never guessed
         assert got[key]["value"] is None and got[key]["value_status"] == "text", key
+    for key in blank:  # an empty cell is not a 0 unless an identity with a printed anchor closes with it
+        assert got[key]["value"] is None and got[key]["value_status"] == "blank", key
+    for key in imputed:
+        assert got[key]["value"] == 0 and got[key]["value_status"] == "imputed_zero", key
     for key, want in g.get("prose", {}).items():
         assert got[key]["value"] == want and got[key]["match_method"] == "regex", key
     for key, want in g.get("derived", {}).items():
@@ -64,6 +70,8 @@ def test_golden_checks_all_pass_and_provenance(path: Path) -> None:
     g, res = _load(path)
     failed = sorted(f"{c['rule_id']}|{c['applicant_type']}" for c in res.checks if c["status"] == "failed")
     assert failed == sorted(g.get("failed_checks", [])), failed  # a published table may not add up
+    passed = {f"{c['rule_id']}|{c['applicant_type']}" for c in res.checks if c["status"] == "passed"}
+    assert set(g.get("passed_checks", [])) <= passed, sorted(set(g.get("passed_checks", [])) - passed)
     assert res.report["checks_passed"] > 0 or not g["facts"]
     for f in res.facts:
         if f["value_status"] == "derived":
