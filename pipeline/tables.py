@@ -45,13 +45,19 @@ def _collect(el, parts: list[str], top: bool) -> None:
         parts.append(el.tail)
 
 
+_SPAN_HEAD = re.compile(r"\s*(\d+)")
+
+
 def _span(value: str | None) -> int:
     if not value:
         return 1
-    m = re.match(r"\s*(\d+)", value)
-    if not m:
-        return 1
-    n = int(m.group(1))
+    if value.isdigit():
+        n = int(value)
+    else:
+        m = _SPAN_HEAD.match(value)
+        if not m:
+            return 1
+        n = int(m.group(1))
     return min(max(n, 1), _MAX_SPAN)
 
 
@@ -71,20 +77,24 @@ def expand_table(table) -> Table:
     """Span-expanded grid of one lxml <table>: a merged cell's text repeats in every slot it covers."""
     grid: list[list[str]] = []
     ids: list[list[int]] = []
-    pending: dict[tuple[int, int], tuple[str, int]] = {}
+    # carry[r] = {column: (text, id)} for slots of row r covered by a rowspan from above
+    carry: dict[int, dict[int, tuple[str, int]]] = {}
     next_id = 0
     nested = next(table.iterdescendants("table"), None) is not None
     for r, tr in enumerate(own_rows(table)):
         row: list[str] = []
         rid: list[int] = []
+        above = carry.pop(r, None)
         c = 0
-        cells = [td for td in tr if isinstance(td.tag, str) and td.tag in ("td", "th")]
-        for td in cells:
-            while (r, c) in pending:
-                text, cid = pending.pop((r, c))
-                row.append(text)
-                rid.append(cid)
-                c += 1
+        for td in tr:
+            if td.tag not in ("td", "th"):
+                continue
+            if above:
+                while c in above:
+                    text, cid = above.pop(c)
+                    row.append(text)
+                    rid.append(cid)
+                    c += 1
             text = cell_text(td, nested)
             rs = _span(td.get("rowspan"))
             cs = _span(td.get("colspan"))
@@ -92,14 +102,19 @@ def expand_table(table) -> Table:
                 cs = max(1, _MAX_COLS - c)
             cid = next_id
             next_id += 1
-            for dc in range(cs):
+            if cs == 1:
                 row.append(text)
                 rid.append(cid)
-                for dr in range(1, rs):
-                    pending[(r + dr, c + dc)] = (text, cid)
+            else:
+                row.extend([text] * cs)
+                rid.extend([cid] * cs)
+            for dr in range(1, rs):
+                below = carry.setdefault(r + dr, {})
+                for dc in range(cs):
+                    below[c + dc] = (text, cid)
             c += cs
-        while (r, c) in pending:
-            text, cid = pending.pop((r, c))
+        while above and c in above:
+            text, cid = above.pop(c)
             row.append(text)
             rid.append(cid)
             c += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from pipeline.indicators import catalogue
 from pipeline.labels import head_key, label_key, similarity
@@ -257,8 +257,14 @@ def match_key(key: str, table: dict[str, str], threshold: float = 0.8) -> tuple[
         return None
     if key in table:
         return table[key], "exact", 1.0
+    return _match_inexact(key, tuple(table.items()), threshold)
+
+
+@lru_cache(maxsize=16384)
+def _match_inexact(key: str, items: tuple[tuple[str, str], ...], threshold: float) -> tuple[str, str, float] | None:
+    """Containment or fuzzy match; cached, because the same printed headers recur in every report."""
     best: tuple[float, str] | None = None
-    for k, v in table.items():
+    for k, v in items:
         if len(k) >= 2 and (k in key or key in k) and min(len(k), len(key)) >= 2:
             score = 0.85 + 0.1 * min(len(k), len(key)) / max(len(k), len(key))
         else:
