@@ -64,12 +64,6 @@ def to_simplified(text: str) -> str:
         return text
 
 
-def has_traditional(text: str) -> bool:
-    """True if any character would change under t2s (used to route prose through the converter)."""
-    trad = _traditional_chars()
-    return any(ch in trad for ch in text)
-
-
 @lru_cache(maxsize=65536)
 def clean_label(raw: str) -> str:
     """NFKC + t2s + numbering removed; keeps inner punctuation (for display and parenthetical checks)."""

@@ -18,7 +18,6 @@ _DASHES = frozenset("-—–－―‐‑‒一_/\\~～")
 _NUM = re.compile(
     rf"^(?P<sign>[+\-]?)\s*(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*(?P<unit>{_UNIT_ALT})?$"
 )
-_TEXT_ZERO = frozenset({"无", "没有", "零", "暂无", "未发生"})
 _CLEAN = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 
 
@@ -65,11 +64,6 @@ _LOOSE = re.compile(
 )
 
 
-def is_number_like(raw: str) -> bool:
-    """True when the cell would parse to a value or is a dash/blank placeholder (i.e. a value slot)."""
-    return parse_cell(raw).status != "text"
-
-
 _FACTORS = {"元": 1.0, "千元": 1e3, "万元": 1e4, "亿元": 1e8}
 CANONICAL_MONEY = {"cny": 1.0, "cny_10k": 1e4}
 
@@ -80,7 +74,3 @@ def to_canonical(value: float | None, unit_raw: str | None, unit: str) -> float 
         return value
     return round(value * _FACTORS[unit_raw] / CANONICAL_MONEY[unit], 10)
 
-
-def text_zero(raw: str) -> bool:
-    """'无' / '没有' in a count cell: kept as text, but a reader may want to know it means none."""
-    return _CLEAN.sub("", raw) in _TEXT_ZERO
