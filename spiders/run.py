@@ -13,17 +13,11 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from scrapy import Spider
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from . import registry
-from .families import REGISTRY as SPIDERS
-
-
-def _families() -> dict[str, type[Spider]]:
-    """Family name → spider class (spiders.families.REGISTRY)."""
-    return dict(SPIDERS)
+from .families import REGISTRY as FAMILIES
 
 
 def base_settings(data_dir: str, run_id: str, proxy: str | None) -> Settings:
@@ -62,10 +56,9 @@ def run(portals: list[registry.Portal], *, data_dir: str, run_id: str, proxy: st
         raise SystemExit(f"--proxy is for demo portals only; refusing to route real portals {real} through it")
     settings = base_settings(data_dir, run_id, proxy)
     process = CrawlerProcess(settings, install_root_handler=True)
-    families = _families()
     crawlers: dict[str, Crawler] = {}
     for portal in portals:
-        spidercls = families.get(portal.family)
+        spidercls = FAMILIES.get(portal.family)
         if spidercls is None:
             raise SystemExit(f"portal {portal.id}: no spider for family '{portal.family}'")
         own = portal_settings(settings, portal)
