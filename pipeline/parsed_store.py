@@ -2,7 +2,10 @@
 
 A document is parsed again only when its bytes (sha256) or the parser version changed, so the nightly
 run costs in proportion to what is new, and a parser upgrade re-parses the whole archive from the raw
-store without re-crawling.
+store without re-crawling. An index (``index.json``: url → sha256, parser version, report year and a
+one-line summary for the document log) answers "is this current?", "which documents belong to year
+Y?" and "what is in the archive?" without opening every result; it is rebuilt from the result files
+when missing, and an entry lost in a crash only causes a re-parse.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from . import PARSER_VERSION
@@ -20,44 +23,85 @@ from . import PARSER_VERSION
 class ParsedStore:
     def __init__(self, data_dir: str | Path) -> None:
         self.root = Path(data_dir) / "parsed"
+        self._index: dict[str, list] | None = None
 
     def path_for(self, url: str) -> Path:
         key = hashlib.sha1(url.encode("utf-8")).hexdigest()
         return self.root / key[:2] / f"{key}.json"
 
-    def is_current(self, url: str, sha256: str) -> bool:
-        path = self.path_for(url)
-        if not path.exists():
-            return False
-        try:
-            head = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            return False
-        return head.get("sha256") == sha256 and head.get("parser_version") == PARSER_VERSION
+    @property
+    def index(self) -> dict[str, dict]:
+        """url → {sha256, parser_version, report_year, summary}, loaded once (rebuilt if missing)."""
+        if self._index is None:
+            try:
+                self._index = json.loads((self.root / "index.json").read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                self._index = self._rebuild_index()
+        return self._index
 
-    def put(self, url: str, sha256: str, result: dict) -> None:
-        path = self.path_for(url)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"url": url, "sha256": sha256, "parser_version": PARSER_VERSION, "result": result}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, ensure_ascii=False, default=str)
-        os.replace(tmp, path)
+    def _rebuild_index(self) -> dict[str, dict]:
+        index: dict[str, dict] = {}
+        for path in sorted(self.root.glob("*/*.json")):
+            try:
+                payload = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                continue
+            index[payload["url"]] = _entry(payload.get("sha256"), payload.get("parser_version"),
+                                           payload["result"], payload.get("summary"))
+        return index
+
+    def save(self) -> None:
+        """Write the index (atomically); call once after a batch of put/drop."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        _write_json(self.root / "index.json", self.index)
+
+    def is_current(self, url: str, sha256: str) -> bool:
+        entry = self.index.get(url)
+        return (entry is not None and entry["sha256"] == sha256 and entry["parser_version"] == PARSER_VERSION
+                and self.path_for(url).exists())
+
+    def year_of(self, url: str) -> int | None:
+        entry = self.index.get(url)
+        return entry["report_year"] if entry else None
+
+    def put(self, url: str, sha256: str, result: dict, summary: dict | None = None) -> None:
+        """Store one result; ``summary`` is a small row kept in the index (e.g. for the document log)."""
+        payload = {"url": url, "sha256": sha256, "parser_version": PARSER_VERSION, "result": result, "summary": summary}
+        _write_json(self.path_for(url), payload)
+        self.index[url] = _entry(sha256, PARSER_VERSION, result, summary)
 
     def get(self, url: str) -> dict | None:
-        path = self.path_for(url)
-        if not path.exists():
+        try:
+            return json.loads(self.path_for(url).read_text(encoding="utf-8"))["result"]
+        except (OSError, json.JSONDecodeError, KeyError):
             return None
-        return json.loads(path.read_text(encoding="utf-8"))["result"]
 
     def drop(self, url: str) -> None:
         self.path_for(url).unlink(missing_ok=True)
+        self.index.pop(url, None)
 
-    def all(self) -> Iterator[dict]:
-        if not self.root.is_dir():
-            return
-        for path in sorted(self.root.glob("*/*.json")):
-            try:
-                yield json.loads(path.read_text(encoding="utf-8"))["result"]
-            except (OSError, json.JSONDecodeError, KeyError):
-                continue
+    def urls(self, years: set[int] | None = None) -> list[str]:
+        """Parsed URLs, optionally only those whose report year is in ``years``."""
+        return sorted(u for u, entry in self.index.items() if years is None or entry["report_year"] in years)
+
+    def summaries(self, urls: Iterable[str]) -> list[dict]:
+        return [self.index[u]["summary"] for u in urls if u in self.index and self.index[u]["summary"]]
+
+    def results(self, urls: Iterable[str]) -> Iterator[dict]:
+        for url in urls:
+            res = self.get(url)
+            if res is not None:
+                yield res
+
+
+def _entry(sha256: str | None, version: str | None, result: dict, summary: dict | None) -> dict:
+    return {"sha256": sha256, "parser_version": version, "report_year": result["report"].get("report_year"),
+            "summary": summary}
+
+
+def _write_json(path: Path, payload: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(payload, fh, ensure_ascii=False, default=str)
+    os.replace(tmp, path)

@@ -46,12 +46,12 @@ def parse_new(data_dir: str | Path, portals: dict[str, dict]) -> ParseRun:
     pages: dict[str, dict] = {}
     documents = stored_documents(data_dir)
     current = {row["url"] for row in documents}
-    for res in parsed.all():  # withdrawn since the last run: its year must be republished without it
-        url = res["report"].get("source_url")
+    for url in parsed.urls():  # withdrawn since the last run: its year must be republished without it
         if url not in current:
             run.withdrawn += 1
-            if res["report"].get("report_year"):
-                run.years_changed.add(int(res["report"]["report_year"]))
+            year = parsed.year_of(url)
+            if year:
+                run.years_changed.add(int(year))
             parsed.drop(url)
     for row in documents:
         url, sha = row["url"], row["sha256"]
@@ -70,7 +70,12 @@ def parse_new(data_dir: str | Path, portals: dict[str, dict]) -> ParseRun:
             result = process_document(data, row, portals.get(row.get("portal_id")), parent)
         except Exception as exc:  # one bad document must not stop the night; it is logged and kept
             result = failed_result(row, f"{type(exc).__name__}: {exc}"[:500])
-        parsed.put(url, sha, result)
+        previous_year = parsed.year_of(url)  # a re-parse that moves a document empties its old year
+        if previous_year:
+            run.years_changed.add(int(previous_year))
+        parsed.put(url, sha, result, document_row(result))
+        if run.parsed % 500 == 499:
+            parsed.save()  # a crash loses at most a few hundred index entries (those documents re-parse)
         if row.get("kind") == "report":
             pages[url] = result
         report = result["report"]
@@ -80,6 +85,7 @@ def parse_new(data_dir: str | Path, portals: dict[str, dict]) -> ParseRun:
             run.years_changed.add(int(report["report_year"]))
         if report.get("parse_status") != "ok":
             run.failures.append({"url": url, "status": report.get("parse_status"), "reason": report.get("parse_reason")})
+    parsed.save()
     return run
 
 
@@ -93,25 +99,32 @@ def failed_result(row: dict, reason: str) -> dict:
     return {"report": report, "facts": [], "checks": []}
 
 
-def all_results(data_dir: str | Path) -> list[dict]:
-    """Every parse result of a document that is still stored (withdrawn documents drop out)."""
+def all_results(data_dir: str | Path, years: set[int] | None = None) -> list[dict]:
+    """Every parse result of a document that is still stored (withdrawn documents drop out), optionally
+    only those of some report years (reads only their files)."""
     current = {r["url"] for r in stored_documents(data_dir)}
-    return [res for res in ParsedStore(data_dir).all() if res["report"].get("source_url") in current]
+    parsed = ParsedStore(data_dir)
+    return list(parsed.results(u for u in parsed.urls(years) if u in current))
 
 
-def document_log(results: Iterable[dict]) -> list[dict]:
-    rows = []
-    for res in results:
-        rep = res["report"]
-        rows.append({
-            "url": rep.get("source_url"), "portal_id": rep.get("portal_id"), "kind": rep.get("kind"),
-            "parent_url": rep.get("parent_url"), "content_sha256": rep.get("content_sha256"),
-            "raw_path": rep.get("raw_path"), "fetched_at": rep.get("fetched_at"), "title": rep.get("title"),
-            "report_year": rep.get("report_year"), "template_generation": rep.get("template_generation"),
-            "parse_status": rep.get("parse_status"), "parse_reason": rep.get("parse_reason"),
-            "n_facts": len(res.get("facts") or []), "parser_version": rep.get("parser_version"),
-        })
-    return rows
+def document_row(result: dict) -> dict:
+    """The document-log row of one parse result."""
+    rep = result["report"]
+    return {
+        "url": rep.get("source_url"), "portal_id": rep.get("portal_id"), "kind": rep.get("kind"),
+        "parent_url": rep.get("parent_url"), "content_sha256": rep.get("content_sha256"),
+        "raw_path": rep.get("raw_path"), "fetched_at": rep.get("fetched_at"), "title": rep.get("title"),
+        "report_year": rep.get("report_year"), "template_generation": rep.get("template_generation"),
+        "parse_status": rep.get("parse_status"), "parse_reason": rep.get("parse_reason"),
+        "n_facts": len(result.get("facts") or []), "parser_version": rep.get("parser_version"),
+    }
+
+
+def document_log(data_dir: str | Path) -> list[dict]:
+    """One row per stored document and what parsing made of it, from the index (no result files read)."""
+    current = {r["url"] for r in stored_documents(data_dir)}
+    parsed = ParsedStore(data_dir)
+    return parsed.summaries(u for u in parsed.urls() if u in current)
 
 
 def _chosen(results: Iterable[dict], year: int) -> tuple[list[dict], list[dict], list[dict]]:

@@ -35,7 +35,7 @@ CHECKS = [
 def dataset(context: dg.AssetExecutionContext, nianbao: NianbaoResource):
     """Write one report year of every table; re-running a year replaces it exactly."""
     year = int(context.partition_key)
-    rows = assemble_year(all_results(nianbao.data), year)
+    rows = assemble_year(all_results(nianbao.data, years={year, year - 1}), year)
     paths = write_year(nianbao.dataset_root, year, {table: rows[table] for table in TABLES})
     for table in TABLES:
         path = paths[table]

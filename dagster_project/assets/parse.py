@@ -4,7 +4,7 @@
 import dagster as dg
 
 from pipeline.dataset import write_unpartitioned
-from pipeline.publish import all_results, document_log, parse_new
+from pipeline.publish import document_log, parse_new
 from pipeline.schema import DOCUMENTS
 
 from ..resources import NianbaoResource
@@ -15,8 +15,7 @@ from .crawl import crawl
 def parsed_documents(context: dg.AssetExecutionContext, nianbao: NianbaoResource) -> dg.MaterializeResult:
     """Every stored document parsed into report, facts and checks; failures recorded with their reason."""
     run = parse_new(nianbao.data, nianbao.portal_dicts())
-    results = all_results(nianbao.data)
-    log = document_log(results)
+    log = document_log(nianbao.data)
     write_unpartitioned(nianbao.dataset_root, "documents", log, DOCUMENTS)
     failures = "\n".join(f"| {f['url']} | {f['status']} | {f['reason']} |" for f in run.failures[:50])
     return dg.MaterializeResult(metadata={

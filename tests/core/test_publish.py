@@ -109,6 +109,28 @@ def test_a_document_that_breaks_processing_is_logged_not_fatal(tmp_path, monkeyp
     monkeypatch.setattr(publish, "process_document", explode)
     run = publish.parse_new(tmp_path, {})
     assert run.parsed == 2 and run.statuses["error"] == 1
-    log = {row["url"]: row for row in publish.document_log(publish.all_results(tmp_path))}
+    log = {row["url"]: row for row in publish.document_log(tmp_path)}
     assert log["http://a.test/1.htm"]["parse_status"] == "error"
     assert "resolver exploded" in log["http://a.test/1.htm"]["parse_reason"]
+
+
+def test_the_parsed_index_selects_years_and_survives_being_lost(tmp_path):
+    from pathlib import Path
+
+    from pipeline.manifest import ManifestRow, ManifestWriter
+    from pipeline.publish import all_results, document_log, parse_new
+    from pipeline.rawstore import RawStore
+
+    base = Path(__file__).resolve().parents[1] / "fixtures"
+    writer = ManifestWriter(tmp_path, "night")
+    for n, name in enumerate(("real/pingtan/t20220208_80613.htm", "real/pingtan/t20200120_80576.htm")):
+        sha, path = RawStore(tmp_path / "raw").put((base / name).read_bytes(), ".html")
+        writer.write(ManifestRow(url=f"http://p.test/{n}.htm", portal_id="p", fetched_at="2026-11-27T00:00:00Z",
+                                 outcome="stored", sha256=sha, raw_path=str(path), content_type="text/html"))
+    writer.close()
+    assert parse_new(tmp_path, {}).years_changed == {2019, 2021}
+    assert [r["report"]["report_year"] for r in all_results(tmp_path, years={2021})] == [2021]
+    assert sorted(row["report_year"] for row in document_log(tmp_path)) == [2019, 2021]
+    (tmp_path / "parsed" / "index.json").unlink()
+    again = parse_new(tmp_path, {})  # the index is rebuilt from the result files: nothing re-parsed
+    assert (again.parsed, again.unchanged) == (0, 2)
