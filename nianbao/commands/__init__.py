@@ -1,0 +1,14 @@
+"""One module per ``nianbao`` sub-command. Each defines ``register(sub)`` adding its parser(s) to the
+``argparse`` sub-parsers; ``nianbao.cli`` discovers them, so a new command is a new module here."""
+
+from __future__ import annotations
+
+import sys
+
+EXIT_BAD_INPUT = 2
+EXIT_NOT_A_REPORT = 1
+
+
+def err(message: str) -> None:
+    """One line on stderr, the way every operator mistake is reported: no traceback."""
+    print(f"nianbao: {message}", file=sys.stderr)
