@@ -5,6 +5,10 @@ mobile twins, re-issues marked （更正）). Copies are grouped by the normalis
 by identical content hash (a mobile twin whose title was parsed differently is still the same
 document). The chosen version is the latest correction, then the most complete (most facts), then
 the latest published, then the smallest URL, so that reruns choose the same row.
+
+Timeliness is a property of the report, not of the copy chosen: ``first_publish_date`` is the earliest
+publication date of any copy, and ``days_late`` is counted from it, so a later re-post or correction
+never makes an on-time report late.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from pipeline.schema import SOURCES
+from pipeline.timeliness import days_late
 
 _CORRECTION = re.compile(r"更正|勘误|修订版|修订稿|修正版|修改版|重新发布|重发版|更新版")
 _TITLE_NOISE = re.compile(r"[(（\[【]?(?:更正|勘误|修订版|修订稿|修正版|修改版|重新发布|重发版|更新版|图片版|超链版|文字版)"
@@ -86,6 +91,13 @@ def _rank(cands: list[dict]) -> list[dict]:
     return sorted(ordered, key=key, reverse=True)
 
 
+def first_publish_date(cands: list[dict], report_year: int | None) -> str | None:
+    """The earliest ISO publication date of any copy; dates before the report year ended are page errors."""
+    dates = sorted(d[:10] for d in (_text(c.get("publish_date")) for c in cands)
+                   if len(d) >= 10 and (report_year is None or d[:4] > str(int(report_year))))
+    return dates[0] if dates else None
+
+
 def choose_versions(candidates: list[dict]) -> tuple[list[dict], list[dict]]:
     """(report rows with report_id and n_sources, source rows with the SOURCES columns)."""
     reports: list[dict] = []
@@ -109,7 +121,10 @@ def choose_versions(candidates: list[dict]) -> tuple[list[dict], list[dict]]:
             )
             sources.append(row)
         report = dict(chosen)
-        report.update(report_id=report_id, n_sources=len(by_url), source_site=_site(chosen))
+        first = first_publish_date(ranked, chosen.get("report_year"))
+        report.update(report_id=report_id, n_sources=len(by_url), source_site=_site(chosen), first_publish_date=first,
+                      days_late=days_late(first, chosen.get("report_year"), chosen.get("agency_type"),
+                                          is_regional_aggregate=bool(chosen.get("is_regional_aggregate"))))
         reports.append(report)
     reports.sort(key=lambda r: (_text(r.get("report_year")), r["report_id"]))
     sources.sort(key=lambda s: (s["report_id"], _text(s["source_url"])))

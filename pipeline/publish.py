@@ -13,6 +13,7 @@ from .manifest import latest_by_url, read_rows
 from .parsed_store import ParsedStore
 from .process import process_document
 from .rawstore import RawStore
+from .schema import exact_money
 from .xyear import evaluate as evaluate_xyear
 
 # Documents that are reports (even if their tables could not be read) go to the reports table;
@@ -159,13 +160,16 @@ def assemble_year(results: Iterable[dict], year: int) -> dict[str, list[dict]]:
     checks: list[dict] = []
     for rep, res in zip(reports, parsed, strict=True):
         for fact in res.get("facts") or []:
-            facts.append({**fact, "report_id": rep["report_id"], "report_year": year})
+            facts.append({**fact, "report_id": rep["report_id"], "report_year": year, "value_decimal": exact_money(fact)})
         own_checks = list(res.get("checks") or [])
         prev = previous.get(rep.get("agency_name_norm"))
         if prev is not None:
             cross = evaluate_xyear(prev.get("facts") or [], res.get("facts") or [])
             done = {c["rule_id"] for c in cross}  # replaces the report's own "needs two years" rows
             own_checks = [c for c in own_checks if c["rule_id"] not in done] + cross
+        # The counts agree with the checks table: every row published, the cross-year ones included.
+        rep["checks_passed"] = sum(1 for c in own_checks if c.get("status") == "passed")
+        rep["checks_failed"] = sum(1 for c in own_checks if c.get("status") == "failed")
         for check in own_checks:
             checks.append({**check, "report_id": rep["report_id"], "report_year": year})
     return {"reports": reports, "facts": facts, "checks": checks, "sources": sources}

@@ -6,7 +6,45 @@ files so that a single file is self-describing. Region codes are strings, never 
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal, InvalidOperation
+
 import pyarrow as pa
+
+from .numbers import CANONICAL_MONEY, nfkc
+
+# Bumped on any change a reader would notice (a column added, removed, renamed or retyped).
+SCHEMA_VERSION = "2.0.0"
+
+# Money in the canonical unit, exactly: 51655052.62元 is 5165.505262 万元 (8 places hold 元 → 万元 with
+# cents and 千元/亿元 conversions).
+MONEY_DECIMAL = pa.decimal128(38, 8)
+
+_MONEY_FACTORS = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
+_DIGITS = re.compile(r"[+\-]?\d[\d,]*(?:\.\d+)?")
+
+
+def exact_money(fact: dict) -> Decimal | None:
+    """``value`` of a money fact as an exact decimal, re-read from the printed digits (a float cannot hold
+    5165.505262 万元); None for other units, for non-numbers, and when the printed digits do not give the
+    float value (a derived or imputed value is taken from the float, rounded to 8 places)."""
+    unit, value = fact.get("unit"), fact.get("value")
+    if unit not in CANONICAL_MONEY or value is None:
+        return None
+    canonical = Decimal(int(CANONICAL_MONEY[unit]))
+    raw_unit = fact.get("unit_raw")  # none printed: the number is in the canonical unit already
+    factor = _MONEY_FACTORS.get(raw_unit) if raw_unit else canonical
+    m = _DIGITS.search(nfkc(str(fact.get("value_raw") or "")).replace(" ", ""))
+    exact = None
+    if m and factor is not None:
+        try:
+            exact = Decimal(m.group().replace(",", "")) * factor / canonical
+        except InvalidOperation:
+            exact = None
+    if exact is None or abs(float(exact) - float(value)) > 1e-6 * max(1.0, abs(float(value))):
+        exact = Decimal(repr(float(value)))
+    return exact.quantize(Decimal("0.00000001"))
+
 
 PARTITION_FIELD = pa.field("report_year", pa.int16())
 
@@ -36,9 +74,10 @@ REPORTS = pa.schema(
         ("source_site", pa.string()),
         ("portal_id", pa.string()),
         ("source_format", pa.string()),  # html text pdf_text pdf_scan doc docx xls image
-        ("publish_date", pa.date32()),
+        ("publish_date", pa.date32()),  # of the chosen copy
+        ("first_publish_date", pa.date32()),  # earliest publication of any copy
         ("deadline", pa.date32()),
-        ("days_late", pa.int32()),
+        ("days_late", pa.int32()),  # first_publish_date - deadline
         ("fetched_at", pa.timestamp("s", tz="UTC")),
         ("content_sha256", pa.string()),
         ("parser_version", pa.string()),
@@ -60,6 +99,7 @@ FACTS = pa.schema(
         ("indicator", pa.string()),  # code from spec/indicators.csv or local.<sha1[:8]>
         ("applicant_type", pa.string()),
         ("value", pa.float64()),  # canonical unit; null when not numeric
+        ("value_decimal", MONEY_DECIMAL),  # money only: the same value, exact
         ("unit", pa.string()),
         ("value_raw", pa.string()),
         ("unit_raw", pa.string()),
@@ -131,3 +171,63 @@ DOCUMENTS = pa.schema(
         ("parser_version", pa.string()),
     ]
 )
+
+# One row per (portal, report year): what the dataset holds and what it does not know (pipeline/coverage.py).
+COVERAGE = pa.schema(
+    [
+        ("portal_id", pa.string()),  # registry id; agency:<name> for reports found outside any portal
+        ("portal_name", pa.string()),
+        ("region_code", pa.string()),
+        ("province", pa.string()),
+        ("admin_level", pa.string()),
+        ("report_year", pa.int16()),
+        ("deadline", pa.date32()),
+        ("status", pa.string()),  # published late not_yet_due not_found blocked robots too_large parse_failed
+        ("published", pa.int32()),  # reports in the dataset
+        ("late", pa.int32()),  # of which first published after the deadline
+        ("not_yet_due", pa.bool_()),  # nothing published and the deadline has not passed
+        ("not_found", pa.int32()),  # URLs answered 404/410 (or 1 when nothing was found at all)
+        ("blocked", pa.int32()),  # URLs behind a bot wall / refused
+        ("robots", pa.int32()),  # URLs closed by robots.txt
+        ("too_large", pa.int32()),  # documents dropped for their size
+        ("parse_failed", pa.int32()),  # stored documents that could not be read
+        ("partial", pa.int32()),  # reports without tables, unreadable, or with failed checks
+        ("documents", pa.int32()),  # stored documents of that year
+    ]
+)
+
+# The indicator catalogue (spec/indicators.csv), one row per code and generation.
+INDICATORS = pa.schema(
+    [
+        ("code", pa.string()),
+        ("table_id", pa.string()),  # where the template prints it: t2 t3 t4 stat regional prose
+        ("generation", pa.string()),
+        ("label_zh", pa.string()),  # printed label(s) of that generation, variants joined by " | "
+        ("label_en", pa.string()),
+        ("unit", pa.string()),
+        ("parent", pa.string()),
+        ("domain", pa.string()),
+        ("applicant_breakdown", pa.bool_()),
+        ("printed", pa.string()),  # yes / derived in that generation
+        ("comparability_note", pa.string()),
+    ]
+)
+
+# GB/T 2260 administrative divisions, each as valid over [valid_from, valid_to] report years.
+REGIONS = pa.schema(
+    [
+        ("code", pa.string()),
+        ("name", pa.string()),
+        ("level", pa.string()),
+        ("parent_code", pa.string()),
+        ("province", pa.string()),
+        ("prefecture", pa.string()),
+        ("county", pa.string()),
+        ("valid_from", pa.int16()),
+        ("valid_to", pa.int16()),
+    ]
+)
+
+# Unpartitioned tables (one part-0.parquet each) and their schemas.
+UNPARTITIONED: dict[str, pa.Schema] = {"documents": DOCUMENTS, "coverage": COVERAGE, "indicators": INDICATORS,
+                                       "regions": REGIONS}

@@ -85,3 +85,26 @@ def test_different_agencies_and_years_stay_apart() -> None:
     ]
     reports, sources = choose_versions(cands)
     assert len(reports) == 3 and len(sources) == 3 and len({r["report_id"] for r in reports}) == 3
+
+
+def test_days_late_counts_from_the_first_appearance_not_the_chosen_repost() -> None:
+    # 鄂尔多斯市教育局 2019: posted on time 2020-01-13, re-posted as a correction 2020-03-31.
+    base = dict(agency_name_norm="鄂尔多斯市教育局", report_year=2019, agency_type="department",
+                title="鄂尔多斯市教育局2019年政府信息公开工作年度报告")
+    first = _cand("http://jyj.ordos.gov.cn/a.html", publish_date="2020-01-13", content_sha256="1" * 64, **base)
+    base["title"] += "（更正）"
+    repost = _cand("http://jyj.ordos.gov.cn/b.html", publish_date="2020-03-31", content_sha256="2" * 64, **base)
+    reports, sources = choose_versions([repost, first])
+    rep = reports[0]
+    assert rep["source_url"] == "http://jyj.ordos.gov.cn/b.html"  # the correction is still the chosen text
+    assert rep["first_publish_date"] == "2020-01-13"
+    assert rep["days_late"] == -18  # departments: due 2020-01-31
+    alone, _ = choose_versions([repost])
+    assert alone[0]["days_late"] == 60  # without the first copy the re-post is all we know
+
+
+def test_a_date_inside_the_report_year_is_not_a_first_publication() -> None:
+    bad = _cand("http://a.gov.cn/1.html", publish_date="2018-06-01", content_sha256="3" * 64)
+    good = _cand("http://b.gov.cn/1.html", publish_date="2019-04-02", content_sha256="4" * 64, agency_type="county_gov")
+    reports, _ = choose_versions([bad, good])
+    assert reports[0]["first_publish_date"] == "2019-04-02" and reports[0]["days_late"] == 2
