@@ -7,13 +7,18 @@ import ipaddress
 import re
 import socket
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.robotstxt import ProtegoRobotParser
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet._resolver import GAIResolver
+from twisted.internet.error import DNSLookupError
+from twisted.internet.interfaces import IAddress, IHostnameResolver, IHostResolution, IResolutionReceiver
+from zope.interface import implementer
 
 from pipeline.decode import decode
 
@@ -32,19 +37,61 @@ class Blocked(IgnoreRequest):
 METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data", "instance-data.ec2.internal"})
 
 
-def forbidden_ip(ip: str) -> str | None:
-    """Why this IP address must not be contacted for a real portal, or None when it is public."""
-    addr = ipaddress.ip_address(ip.split("%")[0])
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-        addr = addr.ipv4_mapped
+# IPv6 prefixes that carry an IPv4 address: the connection ends at that IPv4 host, so it is judged instead.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215 local-use: a private translator
+_V4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # RFC 2765 IPv4-translated
+_V4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated IPv4-compatible
+_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+_METADATA_IPS = frozenset({"100.100.100.200", "fd00:ec2::254"})  # Alibaba Cloud / AWS IPv6 metadata
+
+
+def embedded_ipv4(addr: ipaddress.IPv6Address) -> tuple[str, list[ipaddress.IPv4Address]] | None:
+    """(transition mechanism, the IPv4 addresses it reaches) for an IPv6 address that embeds IPv4."""
+    low = ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
+    if addr.ipv4_mapped:
+        return "IPv4-mapped", [addr.ipv4_mapped]
+    if addr.sixtofour:
+        return "6to4", [addr.sixtofour]
+    if addr.teredo:
+        return "Teredo", list(addr.teredo)
+    for net, name in ((_NAT64, "NAT64"), (_V4_TRANSLATED, "IPv4-translated"), (_V4_COMPATIBLE, "IPv4-compatible")):
+        if addr in net:
+            return name, [low]
+    return None
+
+
+def _forbidden_plain(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     for attr in ("is_loopback", "is_link_local", "is_private", "is_multicast", "is_reserved", "is_unspecified"):
         if getattr(addr, attr):
-            return f"{ip} is {attr[3:].replace('_', '-')}"
-    if str(addr) in ("100.100.100.200", "fd00:ec2::254"):  # Alibaba Cloud / AWS IPv6 metadata
-        return f"{ip} is a cloud metadata address"
-    if addr in ipaddress.ip_network("100.64.0.0/10"):
-        return f"{ip} is carrier-grade NAT"
+            return attr[3:].replace("_", "-")
+    if str(addr) in _METADATA_IPS:
+        return "a cloud metadata address"
+    if addr in _CGNAT:
+        return "carrier-grade NAT"
     return None
+
+
+def forbidden_ip(ip: str) -> str | None:
+    """Why this IP address must not be contacted for a real portal, or None when it is public.
+
+    An IPv6 address of a transition prefix (IPv4-mapped, IPv4-compatible, IPv4-translated, 6to4, Teredo,
+    NAT64) is judged by the IPv4 address it embeds: ``2002:7f00:1::`` reaches 127.0.0.1.
+    """
+    addr = ipaddress.ip_address(ip.split("%")[0])
+    if isinstance(addr, ipaddress.IPv6Address) and not (addr.is_loopback or addr.is_unspecified):
+        if addr in _NAT64_LOCAL:
+            return f"{ip} is a local-use NAT64 address"
+        embedded = embedded_ipv4(addr)
+        if embedded:
+            mechanism, v4s = embedded
+            for v4 in v4s:
+                why = _forbidden_plain(v4)
+                if why:
+                    return f"{ip} is {mechanism} for {v4}, which is {why}"
+            return None
+    why = _forbidden_plain(addr)
+    return f"{ip} is {why}" if why else None
 
 
 def address_refusal(host: str | None, resolver: Resolver = socket.getaddrinfo) -> str | None:
@@ -104,6 +151,110 @@ class AddressGuardMiddleware:
             self.crawler.stats.inc_value("nianbao/address_refused")
             raise AddressRefused(f"address guard: {why}")
         return None
+
+
+# -- the connection itself -------------------------------------------------------------------------
+# Hosts whose connect-time resolution the GuardedResolver refused, and why (read by PeerAddressMiddleware to
+# record the request as refused rather than as a DNS failure). One resolver per crawl process.
+RESOLVER_REFUSALS: dict[str, str] = {}
+
+
+@implementer(IResolutionReceiver)
+class _VettingReceiver:
+    """Holds back the addresses of one resolution until all are known, then passes them on only if every
+    one is public: the connection can only be made to an address that was vetted."""
+
+    def __init__(self, receiver: IResolutionReceiver, host: str, trusted: bool) -> None:
+        self.receiver, self.host, self.trusted = receiver, host, trusted
+        self.addresses: list[IAddress] = []
+
+    def resolutionBegan(self, resolution: IHostResolution) -> None:  # noqa: N802 - Twisted interface
+        self.receiver.resolutionBegan(resolution)
+
+    def addressResolved(self, address: IAddress) -> None:  # noqa: N802 - Twisted interface
+        self.addresses.append(address)
+
+    def resolutionComplete(self) -> None:  # noqa: N802 - Twisted interface
+        why = None
+        if self.addresses and not self.trusted:
+            why = address_refusal(self.host, lambda *_: [(0, 0, 0, "", (a.host, 0)) for a in self.addresses])
+        if why:
+            RESOLVER_REFUSALS[self.host] = why
+        else:
+            for address in self.addresses:
+                self.receiver.addressResolved(address)
+        self.receiver.resolutionComplete()
+
+
+@implementer(IHostnameResolver)
+class GuardedResolver:
+    """The crawl's name resolver (``TWISTED_DNS_RESOLVER``): the addresses a connection is made to are the
+    ones checked, so a name that answers public to the address guard and 127.0.0.1 at connect (DNS
+    rebinding) gets no connection. Every request, redirect and robots.txt connects through it.
+
+    Only the demo proxy (``NIANBAO_PROXY``, set for demo registries only) may resolve to loopback. Nothing
+    is cached: each connection is vetted on the answer it uses.
+    """
+
+    def __init__(self, reactor: object, trusted_hosts: frozenset[str] = frozenset()) -> None:
+        self.reactor = reactor
+        self.trusted_hosts = trusted_hosts
+        # looked up per call, so the resolver is the process's getaddrinfo (and a test's stand-in for it)
+        self._gai = GAIResolver(reactor, getaddrinfo=lambda *args: socket.getaddrinfo(*args))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, reactor: object) -> GuardedResolver:
+        proxy = crawler.settings.get("NIANBAO_PROXY")
+        trusted = frozenset({urlsplit(proxy).hostname or ""}) if proxy else frozenset()
+        return cls(reactor, trusted)
+
+    def install_on_reactor(self) -> None:
+        self.reactor.installNameResolver(self)
+
+    def resolveHostName(self, resolutionReceiver: IResolutionReceiver, hostName: str,  # noqa: N802, N803
+                        portNumber: int = 0, addressTypes: object = None,  # noqa: N803
+                        transportSemantics: str = "TCP") -> IHostResolution:  # noqa: N803
+        host = hostName.strip("[]").rstrip(".").lower()
+        receiver = _VettingReceiver(resolutionReceiver, host, host in self.trusted_hosts)
+        return self._gai.resolveHostName(receiver, hostName, portNumber, addressTypes, transportSemantics)
+
+
+class PeerAddressMiddleware:
+    """Record a connection the GuardedResolver refused as ``refused``, and check the address a response
+    actually came from (``response.ip_address``) before anything is stored.
+
+    Placed after the retry middleware (its exceptions are seen first): a refused address is not retried.
+    Proxied requests (the demo portal) come from the proxy's address and are not judged by it.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PeerAddressMiddleware:
+        return cls(crawler)
+
+    def _exempt(self, request: Request, spider: Spider | None) -> bool:
+        spider = spider or self.crawler.spider
+        return bool(getattr(spider, "portal", {}).get("demo") or request.meta.get("proxy"))
+
+    def _refuse(self, why: str) -> AddressRefused:
+        self.crawler.stats.inc_value("nianbao/address_refused")
+        return AddressRefused(f"address guard: {why}")
+
+    def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
+        if isinstance(exception, (DNSLookupError, CannotResolveHostError)) and not self._exempt(request, spider):
+            why = RESOLVER_REFUSALS.get((urlparse_cached(request).hostname or "").rstrip(".").lower())
+            if why:
+                raise self._refuse(f"at connect: {why}")
+        return None
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        if response.ip_address is not None and not self._exempt(request, spider):
+            why = forbidden_ip(str(response.ip_address))
+            if why:
+                raise self._refuse(f"connected to {why}")
+        return response
 
 
 class DemoProxyMiddleware:

@@ -34,11 +34,15 @@ LOG_LEVEL = os.environ.get("NIANBAO_LOG_LEVEL", "INFO")
 # The project keeps its own "already stored" state (the manifest); Scrapy's cache would hide new listings.
 HTTPCACHE_ENABLED = False
 
+# Every connection resolves through the address guard: the address connected to is the one checked.
+TWISTED_DNS_RESOLVER = "spiders.middlewares.GuardedResolver"
 DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.DemoProxyMiddleware": 50,
     # before robots.txt (100): a refused host gets no request at all, not even for its robots.txt
     "spiders.middlewares.AddressGuardMiddleware": 60,
     # responses pass 590 (decompression) → 587 (bot walls) → 586 (charset) → 580 (meta refresh) → …
+    # after retry (550): a connection the resolver refused is recorded refused, not retried; checks the peer
+    "spiders.middlewares.PeerAddressMiddleware": 600,
     "spiders.middlewares.BlockedHostMiddleware": 587,
     "spiders.middlewares.CharsetRepairMiddleware": 586,
 }
