@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from pipeline.indicators import APPLICANT_TYPES, SPEC_DIR, catalogue
+from pipeline.templates import derived_groups, derived_sums
 
 SIX = APPLICANT_TYPES[:-1]
 _TERM = re.compile(r"^([a-z0-9_.]+)(?:\[([a-z_.]+)\])?$")
@@ -95,12 +96,9 @@ def derive(facts: list[dict], generation: str) -> list[dict]:
             d.update(value_raw=f["value_raw"], col_label_raw=f["col_label_raw"], row_idx=f["row_idx"],
                      col_idx=f["col_idx"], row_label_raw=f["row_label_raw"])
             out[i] = d
-    # 2. Group subtotals the template does not print.
+    # 2. Group subtotals the template does not print (spec/tables/<gen>-t3.yaml `derived`).
     cat = catalogue()
-    groups = ["apply.result.withheld", "apply.result.unable", "apply.result.not_processed"]
-    if generation == "g3":
-        groups.append("apply.result.other")
-    for group in groups:
+    for group in derived_groups(generation):
         children = [c for c, ind in cat.items() if ind.parent == group]
         for app in APPLICANT_TYPES:
             if (group, app) in index:
@@ -110,15 +108,14 @@ def derive(facts: list[dict], generation: str) -> list[dict]:
                 label = "Σ " + " + ".join(children)
                 index[(group, app)] = len(out)
                 out.append(_derived_fact(group, app, float(sum(v for v in vals if v is not None)), label, "t3"))
-    # 3. g2/g3 print no overall litigation block: direct + after review.
-    for suffix in ("total", "upheld", "corrected", "other"):
-        code = f"litigation.all.{suffix}"
+    # 3. Sums the spec defines (g2/g3 print no overall litigation block: direct + after review).
+    for code, terms in derived_sums(generation):
         if (code, "na") in index:
             continue
-        a, b = val(f"litigation.direct.{suffix}", "na"), val(f"litigation.after_review.{suffix}", "na")
-        if a is not None and b is not None:
+        vals = [val(t, "na") for t in terms]
+        if all(v is not None for v in vals):
             index[(code, "na")] = len(out)
-            out.append(_derived_fact(code, "na", a + b, f"litigation.direct.{suffix} + litigation.after_review.{suffix}", "t4"))
+            out.append(_derived_fact(code, "na", float(sum(vals)), " + ".join(terms), "t4"))
     return out
 
 

@@ -7,39 +7,55 @@ under an old intro, so the table text decides first and the body text only when 
 from __future__ import annotations
 
 import re
+from functools import cache
 
-G3_MARKS = re.compile(r"本年制发件数|本年废止件数|现行有效件|逾期不补正|逾期未按收费通知|本年收费金额|逾期未缴费")
-G2_MARKS = re.compile(r"本年新制作数量|本年新公开数量|对外公开总数量|上一年项目数量|政府集中采购|采购总金额|本年增/?减")
-T3_MARKS = re.compile(r"本年新收政府信息公开申请|上年结转政府信息公开申请|结转下年度继续办理")
-G1_MARKS = re.compile(r"收到申请数|申请答复数|申请办结数|回应解读情况|主动公开政府信息数|举报投诉数量|统计指标")
-G0_MARKS = re.compile(
-    r"否决公开|免予公开范围|历年累计|受理依申请公开信息总数|政府信息公开的收费及减免|不予公开政府信息的情况|"
-    r"依申请公开政府信息和不予公开|对申请的答复总数|行政申诉数"
-)
+from pipeline.templates import table_specs
+
+
+def _words(words) -> re.Pattern:
+    alts = sorted({re.escape(w) for w in words}, key=len, reverse=True)
+    return re.compile("|".join(alts) if alts else r"(?!x)x")
+
+
+@cache
+def marks() -> dict[str, re.Pattern]:
+    """Generation fingerprints from spec/tables/: table-text words per generation, body-text words per table."""
+    gen_words: dict[str, list[str]] = {}
+    body: dict[str, list[str]] = {}
+    pats: list[str] = []
+    for s in table_specs():
+        gen_words.setdefault(s.generation, []).extend(s.get("generation_markers") or ())
+        body.setdefault(s.kind, []).extend(s.get("body_markers") or ())
+        pats.extend(s.get("generation_patterns") or ())
+    return {"g3": _words(gen_words.get("g3", ())), "g2": _words(gen_words.get("g2", ())),
+            "t3": _words(body.get("t3", ())), "g1": _words(body.get("stat", ())),
+            "g0": _words(body.get("regional", ())), "g2_pattern": re.compile("|".join(pats) or r"(?!x)x")}
 
 
 def detect(kinds: set[str], table_text: str, body_text: str) -> str:
     """'g0' | 'g1' | 'g2' | 'g3' | 'unknown' from the recognised table kinds and their text."""
+    m = marks()
+    g3, g2 = m["g3"], m["g2"]
     new_format = kinds & {"t2", "t3", "t4"}
     if new_format:
-        if G3_MARKS.search(table_text):
+        if g3.search(table_text):
             return "g3"
-        if G2_MARKS.search(table_text):
+        if g2.search(table_text):
             return "g2"
         if "t3" in kinds:
-            return "g2" if re.search(r"其他处理\s*\|?\s*[\d\-—]", table_text) else "g3"
-        if G3_MARKS.search(body_text):
+            return "g2" if m["g2_pattern"].search(table_text) else "g3"
+        if g3.search(body_text):
             return "g3"
-        return "g2" if G2_MARKS.search(body_text) else "g3"
+        return "g2" if g2.search(body_text) else "g3"
     if "stat" in kinds:
         return "g1"
     if "regional" in kinds:
         return "g0"
     text = body_text
-    if T3_MARKS.search(text):
-        return "g3" if G3_MARKS.search(text) else "g2"
-    if len(G1_MARKS.findall(text)) >= 2:
+    if m["t3"].search(text):
+        return "g3" if g3.search(text) else "g2"
+    if len(m["g1"].findall(text)) >= 2:
         return "g1"
-    if G0_MARKS.search(text):
+    if m["g0"].search(text):
         return "g0"
     return "unknown"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from pipeline import PARSER_VERSION
 from pipeline.checks import derive_and_evaluate
@@ -33,32 +34,24 @@ from pipeline.report_meta import (
     template_cited,
 )
 from pipeline.templates import (
-    APPLICANT_HEADERS,
-    GROUP_HEADERS,
-    T2_ORDER,
-    T4_ORDER,
+    applicant_headers,
+    classify_rule,
     col_key,
+    common_spec,
+    group_headers,
+    kind_marks,
     match_key,
     row_index,
+    spec_for,
+    t2_order,
     t2_template,
     t3_row_order,
+    t4_order,
     t4_template,
 )
 
 _UNIT_SET = frozenset(UNITS)
 _HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|table|div|p|meta|tr|td)\b", re.I)
-_UNIT_IN_HEADER = re.compile(r"单位\s*[:：]?\s*(万元|元|千元|亿元)")
-
-KIND_MARKS: dict[str, tuple[str, ...]] = {
-    "t3": ("本年新收", "上年结转", "结转下年度", "申请人情况", "商业企业", "予以公开", "办理结果", "科研机构"),
-    "t4": ("行政复议", "行政诉讼", "结果维持", "结果纠正", "尚未审结", "复议后起诉", "未经复议直接起诉"),
-    "t2": ("第二十条", "信息内容", "规章", "行政许可", "行政处罚", "行政强制", "规范性文件", "行政事业性收费"),
-    "stat": ("统计指标", "收到申请数", "申请答复数", "申请办结数", "回应解读", "主动公开政府信息数", "举报投诉数量", "统计数"),
-    "regional": ("指标名称", "历年累计", "受理依申请公开信息总数", "否决公开", "主动公开信息数", "主动公开文件数",
-                 "对申请的答复", "行政申诉", "计量单位", "同意公开答复数"),
-}
-TABLE_ID = {"t2": "t2", "t3": "t3", "t4": "t4", "stat": "stat", "regional": "regional"}
-
 
 @dataclass
 class ParseResult:
@@ -272,7 +265,7 @@ def _prose_facts(text: str, year: int | None) -> list[dict]:
 
 
 def classify(rows: list[list[str]]) -> str | None:
-    """Which template a grid is, from the marker words its cells contain."""
+    """Which table kind a grid is, from the marker words of spec/tables/ its cells contain."""
     seen: set[str] = set()
     n = 0
     for row in rows:
@@ -283,20 +276,24 @@ def classify(rows: list[list[str]]) -> str | None:
                 if n > 600:
                     break
     blob = "|".join(label_key(c) for c in seen if len(c) < 200)
-    scores = {k: sum(1 for m in marks if m in blob) for k, marks in KIND_MARKS.items()}
-    if scores["t3"] >= 3:
+    scores = {k: sum(1 for m in marks if m in blob) for k, marks in kind_marks().items()}
+    t3, t4, t2 = classify_rule("t3"), classify_rule("t4"), classify_rule("t2")
+    small = len(rows) <= t4.get("max_rows", 8)
+    if scores["t3"] >= t3["min_markers"]:
         return "t3"
-    if scores["t4"] >= 4 and scores["t3"] < 2 and len(rows) <= 8:
+    if scores["t4"] >= t4["min_markers"] and scores["t3"] <= t4.get("max_t3_markers", 1) and small:
         return "t4"
-    if scores["t2"] >= 3 and ("第二十条" in blob or "信息内容" in blob or scores["t2"] >= 4):
+    if scores["t2"] >= t2["min_markers"] and (any(w in blob for w in t2.get("require_any", ()))
+                                               or scores["t2"] >= t2.get("min_markers_alone", 99)):
         return "t2"
-    if scores["regional"] >= 2 and scores["regional"] >= scores["stat"]:
+    if scores["regional"] >= classify_rule("regional")["min_markers"] and scores["regional"] >= scores["stat"]:
         return "regional"
-    if scores["stat"] >= 2:
+    if scores["stat"] >= classify_rule("stat")["min_markers"]:
         return "stat"
-    if scores["t4"] >= 4 and len(rows) <= 8:
+    if scores["t4"] >= t4["min_markers"] and small:
         return "t4"
-    if "行政复议" in blob and len(rows) <= 8 and any(sum(1 for x in r if _is_value(x)) == 15 for r in rows):
+    if t4.get("fallback_word", "\0") in blob and small and any(
+            sum(1 for x in r if _is_value(x)) == t4.get("fallback_values", 15) for r in rows):
         return "t4"
     # No header words: count rows that match a row template.
     best, best_n = None, 0
@@ -366,15 +363,17 @@ def _is_label(cell: str) -> bool:
 
 
 def _header_roles(rows: list[list[str]]) -> tuple[int, dict[str, int]]:
-    """(first data row, role → column) from header words (单位 / 本年度 / 统计数 / 历年累计)."""
+    """(first data row, role → column) from the header words of spec/tables/common.yaml."""
+    spec = common_spec()
+    words = frozenset(spec["header_words"])
+    role_words = {role: frozenset(ws) for role, ws in spec["header_roles"].items()}
     roles: dict[str, int] = {}
     start = 0
     for r, row in enumerate(rows[:6]):
         keys = [label_key(c) for c in row]
         if sum(1 for k in keys if k) < 2:
             continue
-        if not any(k in ("指标名称", "统计指标", "单位", "计量单位", "统计数", "历年累计", "本年度", "指标")
-                   or k.endswith("年度") or "累计" in k for k in keys):
+        if not any(k in words or k.endswith("年度") or "累计" in k for k in keys):
             continue
         start = r + 1
         for c, k in enumerate(keys):
@@ -382,14 +381,16 @@ def _header_roles(rows: list[list[str]]) -> tuple[int, dict[str, int]]:
                 continue
             if "累计" in k:
                 roles.setdefault("cum", c)
-            elif "单位" in k and "填报" not in k:
+            elif any(w in k for w in role_words["unit"]) and "填报" not in k:
                 roles.setdefault("unit", c)
-            elif k in ("统计数", "本年度", "本期", "本期实际", "数量", "数值") or re.fullmatch(r"(20\d\d|本)年度?(统计数)?", k) \
-                    or k.endswith("年度") or "统计数" in k:
+            elif k in role_words["value"] or _YEAR_HEAD.fullmatch(k) or k.endswith("年度") or "统计数" in k:
                 roles.setdefault("value", c)
-            elif k in ("序号", "代码"):
+            elif k in role_words["seq"]:
                 roles.setdefault("seq", c)
     return start, roles
+
+
+_YEAR_HEAD = re.compile(r"(20\d\d|本)年度?(统计数)?")
 
 
 def _map_rows(table: Table, kind: str) -> list[dict]:
@@ -439,7 +440,7 @@ def _map_rows(table: Table, kind: str) -> list[dict]:
             m = idx.match("".join(x for _, x in distinct), last_pos)
         key = label_key(label)
         if m is None:
-            if key in GROUP_HEADERS or head_key(label) in GROUP_HEADERS:
+            if key in group_headers() or head_key(label) in group_headers():
                 continue
             if raw is None or parse_cell(raw).status != "reported" or len(key) < 2 or len(key) > 60:
                 continue
@@ -450,8 +451,13 @@ def _map_rows(table: Table, kind: str) -> list[dict]:
         if raw is None:
             raw = ""
         col_label = _col_header(rows, start, val_c) if val_c is not None else None
-        out.append(_fact(code, "na", raw, unit_raw, raw_label, col_label, TABLE_ID[kind], r, val_c, method, score))
+        out.append(_fact(code, "na", raw, unit_raw, raw_label, col_label, _table_id(kind), r, val_c, method, score))
     return out
+
+
+def _table_id(kind: str) -> str:
+    spec = spec_for(kind, "")
+    return spec.table_id if spec else kind
 
 
 def _col_header(rows: list[list[str]], start: int, c: int) -> str | None:
@@ -467,9 +473,10 @@ def _col_header(rows: list[list[str]], start: int, c: int) -> str | None:
 
 def _applicant_of(header: str) -> str | None:
     k = label_key(header)
-    if k in APPLICANT_HEADERS:
-        return APPLICANT_HEADERS[k]
-    for name, app in APPLICANT_HEADERS.items():
+    heads = applicant_headers()
+    if k in heads:
+        return heads[k]
+    for name, app in heads.items():
         if len(name) >= 3 and name in k:
             return app
     return None
@@ -539,7 +546,7 @@ def _map_t3(table: Table, generation: str) -> list[dict]:
         if m is None:
             if labels and len(data_rows) != len(order):
                 key = label_key(labels[-1])
-                if key in GROUP_HEADERS or not any(parse_cell(x).status == "reported" for _, x in cells):
+                if key in group_headers() or not any(parse_cell(x).status == "reported" for _, x in cells):
                     continue
                 code, method, score = local_code(labels[-1]), "exact", 1.0
             elif i < len(order):
@@ -644,7 +651,7 @@ def _map_t4(table: Table) -> list[dict]:
     codes = [f"{b}.{s}" if b and s else None for _, _, b, s, _ in mapped]
     ok = all(codes) and len(set(codes)) == len(codes) and all(x in catalogue() for x in codes)
     if not ok and len(best_cells) == 15:
-        codes = list(T4_ORDER)
+        codes = list(t4_order())
         method = "positional"
     elif not ok:
         return []
@@ -657,6 +664,19 @@ def _map_t4(table: Table) -> list[dict]:
 
 
 # -- table 二
+
+
+@cache
+def _header_unit_re() -> re.Pattern:
+    units = sorted({u for s in (spec_for("t2", "g2"), spec_for("t2", "g3")) if s for u in s.get("units") or ()},
+                   key=len, reverse=True)
+    return re.compile(r"(?:单位\s*[:：]?\s*|[(（])(" + "|".join(map(re.escape, units)) + r")")
+
+
+def _header_unit(header: str) -> str | None:
+    """Unit printed in a column header: 本年收费金额（单位：万元）, 采购总金额（元）."""
+    m = _header_unit_re().search(clean_label(header))
+    return m.group(1) if m else None
 
 
 def _map_t2(table: Table, generation: str) -> list[dict]:
@@ -709,7 +729,7 @@ def _map_t2(table: Table, generation: str) -> list[dict]:
                 hit2 = match_key(col_key(h), tmpl.cols, 0.8) if h else None
                 assigned.append((c, raw, hit2[0] if hit2 else None, h, "positional"))
         else:
-            order = T2_ORDER.get(generation, {}).get(prefix, ())
+            order = t2_order(generation).get(prefix, ())
             for (c, raw), suffix in zip(values, order, strict=False):
                 assigned.append((c, raw, suffix, None, "positional"))
         used: set[str] = set()
@@ -720,10 +740,7 @@ def _map_t2(table: Table, generation: str) -> list[dict]:
             if code not in catalogue() or code in used:
                 continue
             used.add(code)
-            unit_ctx = None
-            if h:
-                mu = _UNIT_IN_HEADER.search(clean_label(h))
-                unit_ctx = mu.group(1) if mu else None
+            unit_ctx = _header_unit(h) if h else None
             method = row_method if how == "exact" and row_method == "exact" else ("positional" if how == "positional" else "fuzzy")
             out.append(_fact(code, "na", raw, unit_ctx, cells[0][1], h, "t2", r, c, method,
                              row_score if method != "positional" else 0.6))

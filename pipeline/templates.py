@@ -1,4 +1,5 @@
-"""Table templates as data, built once from spec/indicators.csv plus the alias lists below.
+"""Table templates as data, built once from spec/tables/*.yaml (one file per generation × table) and
+spec/indicators.csv (the printed labels).
 
 Each table kind gets a label index: row tables (g0 regional form, g1 统计表, g2/g3 table 三) map a row
 label to a code; grid tables (table 二: row × column, table 四: block × column) map a label pair to a
@@ -11,97 +12,128 @@ import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from pipeline.indicators import catalogue
+import yaml
+
+from pipeline.indicators import SPEC_DIR, catalogue
 from pipeline.labels import head_key, label_key, similarity
 
-# Extra printed wordings seen on real pages, per table kind: alias → code.
-ALIASES: dict[str, dict[str, str]] = {
-    "regional": {
-        "网站公开": "proactive.channel.website",
-        "政府网站公开": "proactive.channel.website",
-        "政府公报公开": "proactive.channel.gazette",
-        "网络申请数": "apply.new.channel.online",
-        "其它形式申请数": "apply.new.channel.other",
-        "受理申请总数": "apply.new",
-        "收到申请数": "apply.new",
-        "同意公开数": "apply.reply.granted",
-        "同意部分公开数": "apply.reply.partial",
-        "否决公开数": "apply.reply.rejected_broad",
-        "不予公开数": "apply.reply.refused",
-        "行政复议": "review.total",
-        "行政诉讼": "litigation.all.total",
-        "行政申诉": "appeal.total",
-        "依申请公开收费": "fee.application_fees",
-    },
-    "stat": {
-        "主动公开政府信息数": "proactive.items_total",
-        "回应公众关注热点或重大舆情数": "response.hot_topics",
-        "专职人员数": "org.staff.full_time",
-        "政府信息公开专项经费": "org.budget",
-        "行政复议数": "review.total",
-        "行政诉讼数": "litigation.all.total",
-        "举报投诉数": "complaint.total",
-        "依申请公开信息收取费用": "fee.application_fees",
-    },
-    "t3": {
-        "部分公开": "apply.result.partial",
-        "部分公开区分处理": "apply.result.partial",
-        "危及三安全一稳定": "apply.result.withheld.security_stability",
-        "逾期不补正": "apply.result.other.no_correction",
-        "申请人无正当理由逾期不补正": "apply.result.other.no_correction",
-        "逾期未缴费": "apply.result.other.fee_unpaid",
-        "申请人逾期未按收费通知要求缴纳费用": "apply.result.other.fee_unpaid",
-        "本年度办理结果总计": "apply.result.total",
-        "合计": "apply.result.total",
-        "本年新收申请数量": "apply.new",
-        "上年结转申请数量": "apply.carried_in",
-        "结转下年度": "apply.carried_forward",
-    },
-}
+SPEC_TABLES = SPEC_DIR / "tables"
+SHAPES = ("row_table", "row_by_applicant", "row_by_column", "block_by_column")
 
-# Rows that carry no value of their own (block titles, header words): never a local.* code.
-GROUP_HEADERS = frozenset(
-    label_key(x)
-    for x in (
-        "主动公开情况",
-        "通过不同渠道和方式公开政府信息的情况",
-        "回应解读情况",
-        "通过不同渠道和方式回应解读的情况",
-        "依申请公开情况",
-        "机构建设和保障经费情况",
-        "政府信息公开会议和培训情况",
-        "本年度办理结果",
-        "申请人情况",
-        "指标名称",
-        "统计指标",
-        "计量单位",
-        "单位",
-        "统计数",
-        "本年度",
-        "历年累计",
-        "信息内容",
-        "序号",
-        "自然人",
-        "法人或其他组织",
-        "填报单位",
-    )
-)
 
-# Labels that look like a catalogue label but are a different definition (see indicators.csv notes).
-DENY = re.compile(r"减免金额|诉讼举报|申诉举报|复议诉讼|收费减免")
+@dataclass(frozen=True)
+class TableSpec:
+    """One generation × table file of spec/tables/ (see its README.md for the keys)."""
 
-APPLICANT_HEADERS: dict[str, str] = {
-    "自然人": "natural_person",
-    "商业企业": "org.commercial",
-    "科研机构": "org.research",
-    "社会公益组织": "org.public_interest",
-    "法律服务机构": "org.legal_service",
-    "其他": "org.other",
-    "总计": "total",
-    "合计": "total",
-}
+    name: str
+    generation: str
+    kind: str
+    table_id: str
+    shape: str
+    version: int
+    raw: dict
 
-TABLE_GENERATIONS = {"regional": ("g0",), "stat": ("g1",), "t3": ("g2", "g3")}
+    def get(self, key: str, default=None):
+        return self.raw.get(key, default)
+
+
+@cache
+def table_specs() -> tuple[TableSpec, ...]:
+    """Every generation × table spec, validated on load (an unknown shape or code fails loudly)."""
+    out = []
+    codes = catalogue()
+    for path in sorted(SPEC_TABLES.glob("g*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if raw.get("spec") != "nianbao.table/1" or raw.get("shape") not in SHAPES:
+            raise ValueError(f"{path.name}: not a nianbao.table/1 spec with a known shape")
+        for code in list(raw.get("rows") or ()) + list((raw.get("aliases") or {}).values()):
+            if code not in codes:
+                raise ValueError(f"{path.name}: unknown indicator code {code!r}")
+        out.append(TableSpec(path.stem, raw["generation"], raw["kind"], raw["table_id"], raw["shape"],
+                             int(raw.get("version", 1)), raw))
+    return tuple(out)
+
+
+@cache
+def common_spec() -> dict:
+    return yaml.safe_load((SPEC_TABLES / "common.yaml").read_text(encoding="utf-8"))
+
+
+def specs_of(kind: str) -> tuple[TableSpec, ...]:
+    return tuple(s for s in table_specs() if s.kind == kind)
+
+
+def spec_for(kind: str, generation: str) -> TableSpec | None:
+    """The spec of one table in one generation (the latest generation's when that one has none)."""
+    cands = specs_of(kind)
+    exact = [s for s in cands if s.generation == generation]
+    return exact[0] if exact else (cands[-1] if cands else None)
+
+
+@cache
+def kind_marks() -> dict[str, tuple[str, ...]]:
+    """Table kind → marker words (union over its generations), in spec order."""
+    out: dict[str, tuple[str, ...]] = {}
+    for s in table_specs():
+        out[s.kind] = tuple(dict.fromkeys(out.get(s.kind, ()) + tuple(s.get("markers") or ())))
+    return out
+
+
+@cache
+def classify_rule(kind: str) -> dict:
+    return dict(specs_of(kind)[0].get("classify") or {})
+
+
+@cache
+def aliases(kind: str) -> dict[str, str]:
+    """Printed wording → code for one table kind (all its generations)."""
+    out: dict[str, str] = {}
+    for s in specs_of(kind):
+        out.update(s.get("aliases") or {})
+    return out
+
+
+@cache
+def group_headers() -> frozenset[str]:
+    """Keys of rows that carry no value of their own (block titles, header words): never a local.* code."""
+    return frozenset(label_key(x) for x in common_spec()["group_headers"])
+
+
+@cache
+def deny_pattern(kind: str) -> re.Pattern | None:
+    words = sorted({w for s in specs_of(kind) for w in (s.get("deny") or ())})
+    return re.compile("|".join(map(re.escape, words))) if words else None
+
+
+@cache
+def applicant_headers() -> dict[str, str]:
+    """Table-三 applicant header key → applicant type, from the t3 specs' columns."""
+    out: dict[str, str] = {}
+    for s in specs_of("t3"):
+        for col in s.get("columns") or ():
+            for h in col["headers"]:
+                out.setdefault(label_key(h), col["applicant"])
+    return out
+
+
+@cache
+def derived_groups(generation: str) -> tuple[str, ...]:
+    s = spec_for("t3", generation)
+    return tuple(s.get("derived") or ()) if s and s.generation == generation else ()
+
+
+@cache
+def derived_sums(generation: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    out = []
+    for s in table_specs():
+        if s.generation == generation:
+            out.extend((d["code"], tuple(d["terms"])) for d in s.get("derived_sums") or ())
+    return tuple(out)
+
+
+@cache
+def table_generations(kind: str) -> tuple[str, ...]:
+    return tuple(s.generation for s in specs_of(kind))
 
 
 @dataclass
@@ -133,7 +165,8 @@ class RowIndex:
     def match(self, label: str, last_pos: int = -1) -> tuple[str, str, float, int] | None:
         """(code, method, score, template position) for a printed label, or None."""
         full = label_key(label)
-        if not full or DENY.search(full):
+        deny = deny_pattern(self.kind)
+        if not full or (deny is not None and deny.search(full)):
             return None
         head = head_key(label)
         for key, table in ((full, self.by_key), (head, self.by_head), (full, self.by_head)):
@@ -172,7 +205,7 @@ def _fuzzy_cached(kind: str, full: str, head: str, last_pos: int) -> tuple[str, 
 def row_index(kind: str) -> RowIndex:
     """Index for 'regional' (g0), 'stat' (g1) or 't3' (g2/g3 table 三)."""
     idx = RowIndex(kind)
-    gens = TABLE_GENERATIONS[kind]
+    gens = table_generations(kind)
     for pos, ind in enumerate(catalogue().values()):
         if kind == "t3" and not ind.applicant_breakdown:
             continue
@@ -184,19 +217,15 @@ def row_index(kind: str) -> RowIndex:
                     continue
                 idx.add(ind.code, label, pos)
     pos_of = {code: i for i, code in enumerate(catalogue())}
-    for alias, code in ALIASES.get(kind, {}).items():
+    for alias, code in aliases(kind).items():
         idx.add(code, alias, pos_of[code], alias=True)
     return idx
 
 
 def t3_row_order(generation: str) -> list[str]:
     """Printed table-三 codes in template order (for positional mapping of unlabeled rows)."""
-    out = []
-    for ind in catalogue().values():
-        if ind.applicant_breakdown and generation in ind.generations and ind.printed_in(generation) == "yes":
-            out.append(ind.code)
-    # apply.result.total and carried_forward come last in print order (already so in the file).
-    return out
+    spec = spec_for("t3", generation)
+    return list(spec.get("rows") or ()) if spec else []
 
 
 @dataclass
@@ -220,7 +249,7 @@ def t2_template() -> GridTemplate:
     rows: dict[str, str] = {}
     cols: dict[str, str] = {}
     for ind in catalogue().values():
-        for gen in ("g2", "g3"):
+        for gen in table_generations("t2"):
             for label in ind.labels.get(gen, ()):
                 parts = [p.strip() for p in label.split("×")]
                 if len(parts) != 2 or not ind.code.startswith("proactive."):
@@ -228,27 +257,44 @@ def t2_template() -> GridTemplate:
                 prefix, _, suffix = ind.code.rpartition(".")
                 rows.setdefault(head_key(parts[0]), prefix)
                 cols.setdefault(col_key(parts[1]), suffix)
-    rows.setdefault(head_key("规范性文件"), "proactive.normative_docs")
-    rows.setdefault(head_key("行政规范性文件"), "proactive.normative_docs")
-    cols.setdefault(col_key("本年增减"), "items_change")
-    cols.setdefault(col_key("收费金额"), "amount")
-    cols.setdefault(col_key("本年收费金额"), "amount")
+    for s in specs_of("t2"):
+        for label, prefix in (s.get("row_aliases") or {}).items():
+            rows.setdefault(head_key(label), prefix)
+        for label, suffix in (s.get("column_aliases") or {}).items():
+            cols.setdefault(col_key(label), suffix)
     return GridTemplate(rows, cols)
+
+
+@cache
+def t2_order(generation: str) -> dict[str, tuple[str, ...]]:
+    """Column order per table-二 row when a block prints no header row (positional fallback)."""
+    s = spec_for("t2", generation)
+    if s is None or s.generation != generation:
+        return {}
+    return {k: tuple(v) for k, v in (s.get("column_order") or {}).items()}
 
 
 @cache
 def t4_template() -> GridTemplate:
     rows: dict[str, str] = {}
     cols: dict[str, str] = {}
-    for ind in catalogue().values():
-        label = ind.labels.get("g3", ind.labels.get("g2", ("",)))[0]
-        parts = [p.strip() for p in label.split("×")]
-        if len(parts) < 2 or ind.domain not in ("review", "litigation"):
-            continue
-        prefix, _, suffix = ind.code.rpartition(".")
-        rows.setdefault(head_key(parts[-2]), prefix)
-        cols.setdefault(head_key(parts[-1]), suffix)
+    for s in specs_of("t4"):
+        for b in s.get("blocks") or ():
+            for h in b["headers"]:
+                rows.setdefault(head_key(h), b["prefix"])
+        for c in s.get("columns") or ():
+            for h in c["headers"]:
+                cols.setdefault(head_key(h), c["suffix"])
     return GridTemplate(rows, cols)
+
+
+@cache
+def t4_order(generation: str = "g3") -> tuple[str, ...]:
+    """Table 四's codes in printed order (blocks × columns): the 15 numbers of its one data row."""
+    s = spec_for("t4", generation)
+    if s is None:
+        return ()
+    return tuple(f"{b['prefix']}.{c['suffix']}" for b in s.get("blocks") or () for c in s.get("columns") or ())
 
 
 def match_key(key: str, table: dict[str, str], threshold: float = 0.8) -> tuple[str, str, float] | None:
@@ -274,33 +320,3 @@ def _match_inexact(key: str, items: tuple[tuple[str, str], ...], threshold: floa
     if best and best[0] >= threshold:
         return best[1], "fuzzy", round(min(best[0], 0.99), 3)
     return None
-
-
-T2_ORDER = {
-    "g2": {
-        "proactive.regulations": ("new_made", "new_published", "published_stock"),
-        "proactive.normative_docs": ("new_made", "new_published", "published_stock"),
-        "proactive.other_docs": ("new_made", "new_published", "published_stock"),
-        "proactive.licensing": ("items_prev_year", "items_change", "decisions"),
-        "proactive.other_services": ("items_prev_year", "items_change", "decisions"),
-        "proactive.penalty": ("items_prev_year", "items_change", "decisions"),
-        "proactive.coercion": ("items_prev_year", "items_change", "decisions"),
-        "proactive.admin_fees": ("items_prev_year", "items_change"),
-        "proactive.procurement": ("projects", "amount"),
-    },
-    "g3": {
-        "proactive.regulations": ("issued", "repealed", "in_force"),
-        "proactive.normative_docs": ("issued", "repealed", "in_force"),
-        "proactive.licensing": ("decisions",),
-        "proactive.penalty": ("decisions",),
-        "proactive.coercion": ("decisions",),
-        "proactive.admin_fees": ("amount",),
-    },
-}
-"""Column order per table-二 row when a block prints no header row (positional fallback)."""
-
-T4_ORDER = tuple(
-    f"{p}.{s}"
-    for p in ("review", "litigation.direct", "litigation.after_review")
-    for s in ("upheld", "corrected", "other", "pending", "total")
-)
