@@ -6,20 +6,38 @@ from pathlib import Path
 
 import duckdb
 
-from .schema import TABLES
+from .dataset import PART_FILE
+from .schema import TABLES, UNPARTITIONED
 
 
-def connect(dataset_root: str | Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with one view per table present under ``dataset_root``."""
+class NoDataset(LookupError):
+    """No table of the dataset under the given root (wrong directory or nothing published yet)."""
+
+
+def tables_present(dataset_root: str | Path) -> list[str]:
     root = Path(dataset_root)
+    partitioned = [t for t in TABLES if any((root / t).glob(f"*/{PART_FILE}"))]
+    return partitioned + [t for t in UNPARTITIONED if (root / t / PART_FILE).exists()]
+
+
+def connect(dataset_root: str | Path, *, require: bool = False) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with one view per table present under ``dataset_root``.
+
+    ``require``: raise ``NoDataset`` when there is no table at all, instead of an empty catalogue.
+    """
+    root = Path(dataset_root)
+    present = tables_present(root)
+    if require and not present:
+        raise NoDataset(f"no dataset under {root}")
     con = duckdb.connect()
-    for table in TABLES:
-        if any((root / table).glob("*/*.parquet")):
-            glob = (root / table / "*" / "*.parquet").as_posix()
+    for table in present:
+        if table in TABLES:
+            glob = (root / table / "*" / PART_FILE).as_posix().replace("'", "''")
             con.execute(
                 f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true, "
                 "hive_types = {'report_year': SMALLINT})"
             )
-    if (root / "documents" / "part-0.parquet").exists():
-        con.execute(f"CREATE VIEW documents AS SELECT * FROM read_parquet('{(root / 'documents' / 'part-0.parquet').as_posix()}')")
+        else:
+            path = (root / table / PART_FILE).as_posix().replace("'", "''")
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
     return con

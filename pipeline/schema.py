@@ -52,67 +52,67 @@ REPORTS = pa.schema(
     [
         ("report_id", pa.string()),  # one per (agency, report year), stable across runs
         ("report_year", pa.int16()),
-        ("title", pa.string()),
+        ("title", pa.string()),  # the report's title as published
         ("agency_name", pa.string()),  # as printed
-        ("agency_name_norm", pa.string()),
-        ("agency_type", pa.string()),
-        ("parent_government", pa.string()),
-        ("is_regional_aggregate", pa.bool_()),
+        ("agency_name_norm", pa.string()),  # canonical agency name (place + organ), the deduplication key
+        ("agency_type", pa.string()),  # provincial_gov county_dept township_gov dev_zone_admin …
+        ("parent_government", pa.string()),  # the government the organ belongs to
+        ("is_regional_aggregate", pa.bool_()),  # the report sums every agency of a region (全区各级行政机关)
         ("admin_level", pa.string()),  # national / provincial / prefectural / county / township
         ("region_code", pa.string()),  # GB/T 2260, 6 digits
         ("region_source", pa.string()),  # registry / site_id_code / agency_name / breadcrumb
-        ("province", pa.string()),
-        ("prefecture", pa.string()),
+        ("province", pa.string()),  # names as valid in the report year
+        ("prefecture", pa.string()),  # null for 直辖 districts and 省直辖县级 units
         ("county", pa.string()),
-        ("township", pa.string()),
+        ("township", pa.string()),  # 乡/镇/街道 named in the agency name
         ("township_code", pa.string()),  # 9-digit statistical code when known
         ("template_generation", pa.string()),  # g0 g1 g2 g3 unknown (detected from content)
         ("template_cited", pa.string()),
         ("parse_status", pa.string()),  # ok / no_tables / not_a_report / unreadable
-        ("parse_reason", pa.string()),
-        ("source_url", pa.string()),
-        ("source_site", pa.string()),
-        ("portal_id", pa.string()),
+        ("parse_reason", pa.string()),  # why the status is not ok
+        ("source_url", pa.string()),  # URL of the chosen copy
+        ("source_site", pa.string()),  # its host
+        ("portal_id", pa.string()),  # registry id of the portal it was crawled from
         ("source_format", pa.string()),  # html text pdf_text pdf_scan doc docx xls image
         ("publish_date", pa.date32()),  # of the chosen copy
         ("first_publish_date", pa.date32()),  # earliest publication of any copy
-        ("deadline", pa.date32()),
-        ("days_late", pa.int32()),  # first_publish_date - deadline
-        ("fetched_at", pa.timestamp("s", tz="UTC")),
-        ("content_sha256", pa.string()),
+        ("deadline", pa.date32()),  # last lawful publication day (31 January or 31 March of the next year)
+        ("days_late", pa.int32()),  # first_publish_date - deadline in days (negative: early)
+        ("fetched_at", pa.timestamp("s", tz="UTC")),  # when the chosen copy was downloaded
+        ("content_sha256", pa.string()),  # raw bytes of the chosen copy: data/raw/<sha[:2]>/<sha>.<ext>
         ("parser_version", pa.string()),
-        ("n_facts", pa.int32()),
-        ("checks_passed", pa.int16()),
-        ("checks_failed", pa.int16()),
-        ("has_table2", pa.bool_()),
-        ("has_table3", pa.bool_()),
-        ("has_table4", pa.bool_()),
-        ("text_section6", pa.string()),
-        ("n_sources", pa.int16()),
+        ("n_facts", pa.int32()),  # facts read from the chosen copy
+        ("checks_passed", pa.int16()),  # rows of checks/ with status passed (cross-year ones included)
+        ("checks_failed", pa.int16()),  # rows of checks/ with status failed
+        ("has_table2", pa.bool_()),  # table 二 (proactive disclosure) found
+        ("has_table3", pa.bool_()),  # table 三 (applications) found
+        ("has_table4", pa.bool_()),  # table 四 (review and litigation) found
+        ("text_section6", pa.string()),  # text of section 六 (problems and improvements)
+        ("n_sources", pa.int16()),  # copies found (mirrors, corrections)
     ]
 )
 
 FACTS = pa.schema(
     [
-        ("report_id", pa.string()),
+        ("report_id", pa.string()),  # → reports.report_id
         ("report_year", pa.int16()),
         ("indicator", pa.string()),  # code from spec/indicators.csv or local.<sha1[:8]>
-        ("applicant_type", pa.string()),
+        ("applicant_type", pa.string()),  # natural_person org.commercial … total; na when the row has no applicant columns
         ("value", pa.float64()),  # canonical unit; null when not numeric
         ("value_decimal", MONEY_DECIMAL),  # money only: the same value, exact
-        ("unit", pa.string()),
-        ("value_raw", pa.string()),
-        ("unit_raw", pa.string()),
+        ("unit", pa.string()),  # canonical unit: count cny cny_10k person person_time
+        ("value_raw", pa.string()),  # the cell as printed
+        ("unit_raw", pa.string()),  # unit printed in or next to the cell
         ("value_status", pa.string()),  # reported blank dash text derived imputed_zero
-        ("row_label_raw", pa.string()),
-        ("col_label_raw", pa.string()),
+        ("row_label_raw", pa.string()),  # row label as printed
+        ("col_label_raw", pa.string()),  # column label as printed
         ("table_id", pa.string()),  # t2 t3 t4 stat regional prose
-        ("row_idx", pa.int16()),
+        ("row_idx", pa.int16()),  # grid position of the cell in its table
         ("col_idx", pa.int16()),
-        ("match_method", pa.string()),
+        ("match_method", pa.string()),  # how the label was mapped to the code (exact, alias, fuzzy, position …)
         ("match_score", pa.float32()),
         ("source_text", pa.string()),  # the sentence, for prose facts
-        ("content_sha256", pa.string()),
+        ("content_sha256", pa.string()),  # raw bytes the fact was read from
         ("source_url", pa.string()),
     ]
 )
@@ -121,13 +121,13 @@ CHECKS = pa.schema(
     [
         ("report_id", pa.string()),
         ("report_year", pa.int16()),
-        ("rule_id", pa.string()),
+        ("rule_id", pa.string()),  # identity of spec/checks.csv, or xyear.* (against the previous year)
         ("applicant_type", pa.string()),
         ("severity", pa.string()),
         ("status", pa.string()),  # passed failed skipped
         ("passed", pa.bool_()),
-        ("expected", pa.float64()),
-        ("observed", pa.float64()),
+        ("expected", pa.float64()),  # the value the identity predicts
+        ("observed", pa.float64()),  # the value printed
         ("detail", pa.string()),
     ]
 )
@@ -143,8 +143,8 @@ SOURCES = pa.schema(
         ("title", pa.string()),
         ("publish_date", pa.date32()),
         ("fetched_at", pa.timestamp("s", tz="UTC")),
-        ("is_correction", pa.bool_()),
-        ("is_chosen", pa.bool_()),
+        ("is_correction", pa.bool_()),  # a re-issue (更正, 修订版 …)
+        ("is_chosen", pa.bool_()),  # the copy the report row and its facts come from
         ("n_facts", pa.int32()),
     ]
 )
@@ -158,14 +158,14 @@ DOCUMENTS = pa.schema(
         ("url", pa.string()),
         ("portal_id", pa.string()),
         ("kind", pa.string()),  # report / attachment
-        ("parent_url", pa.string()),
+        ("parent_url", pa.string()),  # the page an attachment hangs from
         ("content_sha256", pa.string()),
-        ("raw_path", pa.string()),
+        ("raw_path", pa.string()),  # relative to the data directory: raw/<sha[:2]>/<sha>.<ext>
         ("fetched_at", pa.timestamp("s", tz="UTC")),
         ("title", pa.string()),
         ("report_year", pa.int16()),
         ("template_generation", pa.string()),
-        ("parse_status", pa.string()),
+        ("parse_status", pa.string()),  # ok no_tables not_a_report unreadable error not_parsed missing_raw
         ("parse_reason", pa.string()),
         ("n_facts", pa.int32()),
         ("parser_version", pa.string()),
@@ -186,7 +186,7 @@ COVERAGE = pa.schema(
         ("published", pa.int32()),  # reports in the dataset
         ("late", pa.int32()),  # of which first published after the deadline
         ("not_yet_due", pa.bool_()),  # nothing published and the deadline has not passed
-        ("not_found", pa.int32()),  # URLs answered 404/410 (or 1 when nothing was found at all)
+        ("not_found", pa.int32()),  # URLs that answered 404/410
         ("blocked", pa.int32()),  # URLs behind a bot wall / refused
         ("robots", pa.int32()),  # URLs closed by robots.txt
         ("too_large", pa.int32()),  # documents dropped for their size

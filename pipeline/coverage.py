@@ -1,0 +1,192 @@
+"""What the dataset holds and what it does not know: the coverage table and the complete document log.
+
+``coverage`` has one row per (portal, report year) — or per agency for reports found outside any
+registry portal — and says whether a report was published (on time or late), is not yet due, or why
+it is absent: nothing found, a bot wall, robots.txt, a document dropped for its size, a document that
+could not be parsed. Its inputs are the crawl manifest (every URL's latest outcome), the document log
+and the published reports, so it can be rebuilt at any time without re-parsing.
+
+A URL whose report year is unknown (a listing page, a site's front page behind a bot wall, a document
+that failed before its title was read) may hide any year's report: it is counted on every year of its
+portal that has no published report.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from pathlib import Path, PurePath
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import titles
+from .dataset import PART_FILE, read_table, rows_to_arrow, write_unpartitioned, years_present
+from .manifest import latest_by_url, read_rows
+from .publish import stored_documents
+from .regions import lookup_code
+from .schema import COVERAGE, DOCUMENTS
+from .timeliness import deadline
+
+FIRST_REPORT_YEAR = 2008  # the first report year of the 2008 条例
+_OUTCOME_COLUMN = {"not_found": "not_found", "blocked": "blocked", "refused": "blocked", "robots": "robots",
+                   "too_large": "too_large"}
+_PARSE_FAILED = frozenset({"error", "unreadable", "missing_raw"})
+_PARTIAL = frozenset({"no_tables", "unreadable"})
+_COUNTS = ("not_found", "blocked", "robots", "too_large", "parse_failed", "documents")
+
+
+def relative_raw_path(raw_path: str | None, sha256: str | None = None) -> str | None:
+    """``raw/<sha[:2]>/<sha>.<ext>``, relative to the data directory, whatever machine wrote the path."""
+    if not raw_path:
+        return None
+    parts = PurePath(raw_path).parts
+    if len(parts) >= 3 and parts[-3] == "raw":
+        return "/".join(parts[-3:])
+    if sha256 and len(parts) >= 1 and parts[-1].startswith(sha256):
+        return f"raw/{sha256[:2]}/{parts[-1]}"
+    return PurePath(raw_path).as_posix()
+
+
+def document_rows(data_dir: str | Path, log: list[dict]) -> list[dict]:
+    """Every stored document of the manifest, with what parsing made of it (``log``: the parse log rows).
+
+    A stored document the parser has not seen yet is ``not_parsed``; one whose bytes are gone from the
+    raw store is ``missing_raw``. Raw paths are made relative to the data directory.
+    """
+    data_dir = Path(data_dir)
+    by_url = {row["url"]: row for row in log if row.get("url")}
+    out = []
+    for doc in stored_documents(data_dir):
+        row = dict(by_url.get(doc["url"]) or {})
+        raw = doc.get("raw_path") or row.get("raw_path")
+        if not row:
+            rel = relative_raw_path(raw, doc.get("sha256"))
+            missing = rel is None or not (data_dir / rel).exists()
+            row = {"url": doc["url"], "portal_id": doc.get("portal_id"), "kind": doc.get("kind"),
+                   "parent_url": doc.get("parent_url"), "content_sha256": doc.get("sha256"),
+                   "fetched_at": doc.get("fetched_at"), "title": doc.get("title"),
+                   "report_year": titles.report_year(doc.get("title")),
+                   "parse_status": "missing_raw" if missing else "not_parsed",
+                   "parse_reason": "raw document not in the store" if missing else "not parsed yet"}
+        row["raw_path"] = relative_raw_path(raw or row.get("raw_path"), row.get("content_sha256"))
+        out.append(row)
+    return out
+
+
+def write_documents(data_dir: str | Path, dataset_root: str | Path, log: list[dict]) -> Path:
+    """Replace ``documents/`` with every stored document (see ``document_rows``)."""
+    return write_unpartitioned(dataset_root, "documents", document_rows(data_dir, log), DOCUMENTS)
+
+
+def _read_unpartitioned(root: Path, name: str) -> list[dict]:
+    path = root / name / PART_FILE
+    return pq.read_table(path).to_pylist() if path.exists() else []
+
+
+def _key(portal_id: str | None, agency: str | None) -> str | None:
+    if portal_id:
+        return portal_id
+    return f"agency:{agency}" if agency else None
+
+
+def build_coverage(data_dir: str | Path, dataset_root: str | Path | None = None,
+                   portals: dict[str, dict] | None = None, as_of: date | None = None) -> pa.Table:
+    """The coverage table (schema ``COVERAGE``) from the manifest, ``documents/`` and ``reports/``.
+
+    ``portals`` (registry records by id) adds the portals that yielded nothing at all and their names
+    and regions; ``as_of`` (default today, UTC) decides what is not yet due.
+    """
+    data_dir = Path(data_dir)
+    root = Path(dataset_root) if dataset_root is not None else data_dir / "dataset"
+    portals = portals or {}
+    as_of = as_of or datetime.now(UTC).date()
+    last_year = as_of.year - 1  # the latest report year that can exist
+
+    reports = [r for y in years_present(root, "reports") for r in read_table(root, "reports", y).to_pylist()]
+    documents = _read_unpartitioned(root, "documents")
+    doc_year = {d["url"]: d.get("report_year") for d in documents}
+
+    counts: dict[tuple[str, int | None], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    info: dict[str, dict] = {pid: {"portal_name": p.get("name"), "region_code": p.get("region_code"),
+                                   "admin_level": p.get("admin_level")} for pid, p in portals.items()}
+    for rep in reports:
+        key = _key(rep.get("portal_id"), rep.get("agency_name_norm"))
+        if key is None:
+            continue
+        c = counts[(key, int(rep["report_year"]))]
+        c["published"] += 1
+        c["late"] += int((rep.get("days_late") or 0) > 0)
+        c["partial"] += int(rep.get("parse_status") in _PARTIAL)
+        if key not in info or not info[key].get("region_code"):
+            info[key] = {"portal_name": info.get(key, {}).get("portal_name") or rep.get("agency_name"),
+                         "region_code": rep.get("region_code"), "admin_level": rep.get("admin_level")}
+    for doc in documents:
+        key = _key(doc.get("portal_id"), None)
+        if key is None:
+            continue
+        year = doc.get("report_year")
+        c = counts[(key, int(year) if year else None)]
+        c["documents"] += 1
+        c["parse_failed"] += int(doc.get("parse_status") in _PARSE_FAILED)
+    for row in latest_by_url(read_rows(data_dir)).values():
+        column = _OUTCOME_COLUMN.get(row.get("outcome") or "")
+        key = _key(row.get("portal_id"), None)
+        if column is None or key is None:
+            continue
+        year = titles.report_year(row.get("title")) or doc_year.get(row.get("parent_url") or "")
+        counts[(key, int(year) if year else None)][column] += 1
+
+    keys = sorted({k for k, _ in counts} | set(portals))
+    years_seen = [y for _, y in counts if y is not None]
+    first_default = min(years_seen, default=FIRST_REPORT_YEAR)
+    rows = []
+    for key in keys:
+        key_years = [y for k, y in counts if k == key and y is not None]
+        yearless = counts.get((key, None), {})
+        meta = info.get(key, {})
+        region = meta.get("region_code")
+        for year in range(min(key_years, default=first_default), max(max(key_years, default=last_year), last_year) + 1):
+            c = dict(counts.get((key, year), {}))
+            published = c.get("published", 0)
+            if not published:  # an unattributed failure may be hiding this year's report
+                for col in _COUNTS:
+                    if col != "documents":
+                        c[col] = c.get(col, 0) + yearless.get(col, 0)
+            due = deadline(year, "county_gov")  # the latest deadline of any report of that year
+            not_yet_due = not published and as_of <= due
+            rows.append({
+                "portal_id": key, "portal_name": meta.get("portal_name"), "region_code": region,
+                "province": _province(region, year), "admin_level": meta.get("admin_level"),
+                "report_year": year, "deadline": due, "status": _status(c, published, not_yet_due),
+                "published": published, "late": c.get("late", 0), "not_yet_due": not_yet_due,
+                "partial": c.get("partial", 0), **{col: c.get(col, 0) for col in _COUNTS},
+            })
+    return rows_to_arrow(rows, COVERAGE)
+
+
+def _province(region_code: str | None, year: int) -> str | None:
+    if not region_code or region_code == "100000":
+        return None
+    div = lookup_code(region_code, year) or lookup_code(region_code[:2] + "0000", year)
+    return div.province if div else None
+
+
+def _status(c: dict, published: int, not_yet_due: bool) -> str:
+    """published / late (every report late) / not_yet_due, else the first reason that may hide it."""
+    if published:
+        return "late" if c.get("late", 0) == published else "published"
+    if not_yet_due:
+        return "not_yet_due"
+    for column in ("parse_failed", "too_large", "blocked", "robots"):
+        if c.get(column):
+            return column
+    return "not_found"
+
+
+def write_coverage(data_dir: str | Path, dataset_root: str | Path | None = None,
+                   portals: dict[str, dict] | None = None, as_of: date | None = None) -> Path:
+    """Build and replace ``coverage/`` (unpartitioned: one small file for every portal and year)."""
+    root = Path(dataset_root) if dataset_root is not None else Path(data_dir) / "dataset"
+    table = build_coverage(data_dir, root, portals, as_of)
+    return write_unpartitioned(root, "coverage", table.to_pylist(), COVERAGE)

