@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
@@ -40,6 +40,9 @@ _DATE = re.compile(r"((?:19|20)\d{2})[-/年.](\d{1,2})[-/月.](\d{1,2})")
 SOFT_404 = re.compile("页面不存在|页面已删除|找不到(?:该|您要的)?页面|404 Not Found|信息不存在|该信息已被删除|文章不存在")
 SOFT_404_MAX_BYTES = 8 * 1024
 _SPACE = re.compile(r"\s+")
+# list APIs asked by POST: which query keys stay in the URL (the rest is the form)
+POST_KEEP_IN_QUERY = {"/fjdzapp/search": frozenset(),
+                      "/dataproxy.jsp": frozenset({"startrecord", "endrecord", "perpage"})}
 
 
 def iso_date(text: str | None) -> str | None:
@@ -139,6 +142,20 @@ class PortalSpider(scrapy.Spider):
         """A request whose meta carries everything a failure row needs to be retried later."""
         return scrapy.Request(url, callback=callback, errback=self.failed,
                               meta={"kind": kind, "column": column, **meta})
+
+    def follow(self, url: str, callback: object, *, kind: str = "listing", column: str | None = None,
+               **meta: object) -> scrapy.Request:
+        """A request for a listing URL named by ``spiders.listing``: list APIs that take a POST form (Fujian
+        ``/fjdzapp/search``, Hanweb ``dataproxy.jsp``) get their query moved into the form, as their pages send it."""
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        keep = next((k for suffix, k in POST_KEEP_IN_QUERY.items() if parts.path.endswith(suffix)), None)
+        if keep is None:
+            return self.request(url, callback, kind=kind, column=column, **meta)
+        target = urlunsplit(parts._replace(query=urlencode({k: v for k, v in query.items() if k in keep})))
+        form = {k: v for k, v in query.items() if k not in keep}
+        return scrapy.FormRequest(target, formdata=form, callback=callback, errback=self.failed,
+                                  meta={"kind": kind, "column": column, **meta})
 
     def retry_requests(self) -> Iterator[scrapy.Request]:
         """Ask again every URL whose last outcome was a failure (nothing discovered is ever dropped)."""

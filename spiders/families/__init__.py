@@ -1,7 +1,9 @@
-"""One spider per CMS family; portals are arguments, never subclasses."""
+"""One spider per CMS family; portals are arguments, never subclasses. Families whose listing pages
+``spiders.listing`` reads whole share ``ListingSpider``."""
 
 from __future__ import annotations
 
+from .generic import ListingSpider
 from .gkmlpt import GkmlptSpider
 from .hanweb import HanwebSpider
 from .legacy import LegacySpider
@@ -9,4 +11,5 @@ from .scriptjson import ScriptJsonSpider
 from .trs import TrsSpider
 
 REGISTRY = {"trs": TrsSpider, "hanweb": HanwebSpider, "gkmlpt": GkmlptSpider, "legacy": LegacySpider,
-            "scriptjson": ScriptJsonSpider}
+            "scriptjson": ScriptJsonSpider, "fujian_trs": ListingSpider, "hanweb_jpaas": ListingSpider,
+            "nfcms": ListingSpider, "annual_report_module": ListingSpider, "generic": ListingSpider}

@@ -11,43 +11,22 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import Response
 
-from ..base import PortalSpider, Tally, iso_date
+from ..base import PortalSpider, Tally
+from ..listing import china_date, gkmlpt_categories, read_listing
 
-CST = timezone(timedelta(hours=8))
+__all__ = ["GkmlptSpider", "categories", "china_date"]
+
 SID = re.compile(r"SID\s*:\s*['\"]?(\d+)")
-TREE = re.compile(r"TREE\s*:\s*(\[.*?\])\s*[,}]", re.S)
-NODE = re.compile(r"id\s*:\s*['\"]?(\d+)['\"]?\s*,\s*name\s*:\s*['\"]([^'\"]+)")
-
-
-def china_date(epoch: object) -> str | None:
-    """An epoch (seconds or milliseconds) as the calendar date in China, where it was published."""
-    try:
-        value = float(epoch)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    if value > 1e11:
-        value /= 1000
-    return datetime.fromtimestamp(value, UTC).astimezone(CST).strftime("%Y-%m-%d")
 
 
 def categories(text: str, match: str) -> list[int]:
-    """Ids of the category tree nodes whose name contains ``match``."""
-    m = TREE.search(text)
-    nodes: list[tuple[int, str]] = []
-    if m:
-        try:
-            nodes = [(int(n["id"]), str(n["name"])) for n in json.loads(m.group(1))]
-        except (ValueError, KeyError, TypeError):
-            nodes = []
-    if not nodes:
-        nodes = [(int(i), name) for i, name in NODE.findall(text)]
-    return [i for i, name in nodes if match in name]
+    """Ids of the category-tree nodes (nested ones too) whose name contains ``match``."""
+    return gkmlpt_categories(text, match)
 
 
 class GkmlptSpider(PortalSpider):
@@ -92,15 +71,17 @@ class GkmlptSpider(PortalSpider):
         seen_ids: set[int] = meta["ids"]
         fresh = [a for a in articles if a.get("id") not in seen_ids]
         tally = Tally()
-        for art in fresh:
-            url = self.fix_scheme(urljoin(response.url, art.get("url") or art.get("post_url") or ""))
+        fresh_ids = {a.get("id") for a in fresh}
+        by_url = {urljoin(response.url, str(a.get("url") or a.get("post_url") or "")): a.get("id") for a in articles}
+        for entry in read_listing(response.url, response.body, family="gkmlpt").entries:
+            if by_url.get(entry.url) not in fresh_ids:
+                continue
+            url = self.fix_scheme(entry.url)
             if urlsplit(url).hostname not in self.allowed_domains:
                 continue
-            date = china_date(art.get("display_publish_time")) or iso_date(str(art.get("created_at") or ""))
-            attachments = [(self.fix_scheme(urljoin(url, a["url"])), a.get("name") or "")
-                           for a in art.get("attachment") or [] if isinstance(a, dict) and a.get("url")]
-            request = tally.add(self.consider(url, str(art.get("title") or ""), response.url, column, date,
-                                               attachments=attachments, publish_date=date), date)
+            attachments = [(self.fix_scheme(u), n) for u, n in entry.attachments]
+            request = tally.add(self.consider(url, entry.title, response.url, column, entry.date,
+                                               attachments=attachments, publish_date=entry.date), entry.date)
             if request is not None:
                 yield request
         yield self.listed(response, tally, column)

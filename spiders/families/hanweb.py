@@ -1,6 +1,7 @@
 """Hanweb jcms (大汉版通): ``/col/col{id}/index.html`` column pages whose first group of records sits in
 ``<script type="text/xml"><datastore>``; later groups come from ``dataproxy.jsp`` as XML, asked by POST
 with the form fields of the ``<nextgroup>`` template and ``startrecord/endrecord/perpage`` in the query.
+Records and group URLs come from ``spiders.listing`` (the reader ``nianbao listing`` runs).
 
 Loop guards: stop at ``totalRecord``, and stop when a group repeats records already seen (servers answer
 the last group again past the end). ``perpage`` stays at the site's own value (big values answer 500).
@@ -8,36 +9,20 @@ the last group again past the end). ``perpage`` stays at the site's own value (b
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterator
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from parsel import Selector
 from scrapy.http import Response
 
-from ..base import PortalSpider, Tally, iso_date
+from ..base import PortalSpider, Tally
+from ..listing import HANWEB_GROUP_PAGES as GROUP_PAGES
+from ..listing import HANWEB_PER_PAGE as PER_PAGE
+from ..listing import HANWEB_TOTAL as TOTAL
+from ..listing import NEXTGROUP, hanweb_group_url, read_listing, records
+from .trs import content_type
 
-RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
-NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[.*?href=[\"']([^\"']+)[\"']", re.S)
-TOTAL = re.compile(r"totalRecord\s*:\s*(\d+)|<totalrecord>\s*(\d+)\s*</totalrecord>")
-PER_PAGE = re.compile(r"perPage\s*:\s*(\d+)")
-GROUP_PAGES = 3
-FORM_FIELDS = ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid", "webname", "permissiontype")
-
-
-def records(text: str) -> list[tuple[str, str, str | None]]:
-    """(href, full title, date) of every record in a datastore (column page or dataproxy XML)."""
-    out = []
-    for chunk in RECORD.findall(text):
-        sel = Selector(text=chunk)
-        link = sel.xpath("//a[@href]")
-        if not link:
-            continue
-        a = link[0]
-        title = (a.attrib.get("title") or "".join(a.xpath(".//text()").getall())).strip()
-        out.append((a.attrib["href"].strip(), title, iso_date(" ".join(sel.xpath("//text()").getall()))))
-    return out
+__all__ = ["NEXTGROUP", "HanwebSpider", "records"]
 
 
 class HanwebSpider(PortalSpider):
@@ -53,13 +38,12 @@ class HanwebSpider(PortalSpider):
         """Consider every record of a page or group; yields requests, returns (tally, urls)."""
         tally = Tally()
         urls: list[str] = []
-        for href, title, date in records(response.text):
-            url = urljoin(response.url, href)
-            urls.append(url)
-            if urlsplit(url).hostname not in self.allowed_domains:
+        for entry in read_listing(response.url, response.body, content_type(response), family="hanweb").entries:
+            urls.append(entry.url)
+            if urlsplit(entry.url).hostname not in self.allowed_domains:
                 self.crawler.stats.inc_value("nianbao/listing/offsite_link")
                 continue
-            request = tally.add(self.consider(url, title, response.url, column, date), date)
+            request = tally.add(self.consider(entry.url, entry.title, response.url, column, entry.date), entry.date)
             if request is not None:
                 yield request
         return tally, urls
@@ -81,19 +65,8 @@ class HanwebSpider(PortalSpider):
 
     def group_request(self, template: str, column: str, start: int, per_page: int, total: int,
                       seen: set[str]) -> scrapy.Request:
-        parts = urlsplit(template)
-        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        form = {k: query[k] for k in FORM_FIELDS if k in query}
-        form.setdefault("col", "1")
-        form.setdefault("sourceContentType", "1")
-        end = start + per_page * GROUP_PAGES - 1
-        url = f"{parts.scheme}://{parts.netloc}{parts.path}?" + urlencode(
-            {"startrecord": start, "endrecord": end, "perpage": per_page})
-        return scrapy.FormRequest(
-            url, formdata=form, callback=self.parse_group, errback=self.failed,
-            meta={"kind": "listing", "column": column, "template": template, "start": start, "per_page": per_page,
-                  "total": total, "group_seen": seen},
-        )
+        return self.follow(hanweb_group_url(template, start, per_page), self.parse_group, column=column,
+                           template=template, start=start, per_page=per_page, total=total, group_seen=seen)
 
     def parse_group(self, response: Response) -> Iterator:
         meta = response.meta

@@ -9,12 +9,15 @@ import binascii
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
+from parsel import Selector
 from scrapy.http import Response
 
 from ..base import PortalSpider, Tally, iso_date
+from ..listing import read_listing
+from .trs import content_type
 
 ITEMS = re.compile(r"var\s+itemObj\s*=\s*(\[.*?\])\s*;", re.S)
 PAGE_LINK = re.compile(r"index_(\d+)\.s?html")
@@ -44,7 +47,7 @@ def items(text: str) -> list[tuple[str, str, str | None]]:
     return out
 
 
-def pager_pages(response: Response) -> set[int]:
+def pager_pages(response: Response | Selector) -> set[int]:
     """Page numbers linked by the base64-encoded pager."""
     encoded = "".join(response.xpath('//div[@id="pages"]/text()').getall()).strip()
     try:
@@ -67,18 +70,16 @@ class ScriptJsonSpider(PortalSpider):
     def parse_listing(self, response: Response) -> Iterator:
         column = response.meta.get("column") or response.url
         page = int(response.meta.get("page") or 0)
+        listing = read_listing(response.url, response.body, content_type(response), family="scriptjson")
         tally = Tally()
-        for path, title, date in items(response.text):
-            url = urljoin(response.url, path)
-            if urlsplit(url).hostname not in self.allowed_domains:
+        for entry in listing.entries:
+            if urlsplit(entry.url).hostname not in self.allowed_domains:
                 continue
-            request = tally.add(self.consider(url, title, response.url, column, date), date)
+            request = tally.add(self.consider(entry.url, entry.title, response.url, column, entry.date), entry.date)
             if request is not None:
                 yield request
         yield self.listed(response, tally, column)
-        if page + 1 in pager_pages(response) and self.keep_paging(tally):
-            base = column if column.endswith("/") else column.rsplit("/", 1)[0] + "/"
-            yield self.request(urljoin(base, f"index_{page + 1}.html"), self.parse_listing, kind="listing",
-                               column=column, page=page + 1)
+        if listing.next_pages and self.keep_paging(tally):
+            yield self.request(listing.next_pages[0], self.parse_listing, kind="listing", column=column, page=page + 1)
             return
         yield from self.column_done(column)
