@@ -300,9 +300,77 @@ class CloneSite(Site):
         return DemoResponse.html(site_file("pingtan", "t20200120_80576.htm"))
 
 
+class WithHome(Site):
+    """A demo site with its home page and 信息公开 hub pages in front (column discovery starts at ``/``);
+    every other request, and every attribute, is the wrapped site's."""
+
+    def __init__(self, site: Site, pages: dict[tuple[str, str], str], charset: str = "utf-8") -> None:
+        self.site, self.pages, self.charset = site, pages, charset
+        self.hosts, self.robots_txt = site.hosts, site.robots_txt
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.site, name)
+
+    def handle(self, req: DemoRequest) -> DemoResponse:
+        page = self.pages.get((req.host, req.path))
+        if page is None or req.path == "/robots.txt":
+            return self.site.handle(req)
+        return DemoResponse.html(page, charset=self.charset)
+
+    def truth(self, base: str) -> object:
+        return self.site.truth(base)
+
+
+def home_page(title: str, links: list[tuple[str, str]], charset: str = "utf-8") -> str:
+    """A minimal portal page: navigation links, a news item about reports (not a column) and off-site links."""
+    items = "\n".join(f'<li><a href="{href}" title="{text}">{text}</a></li>' for href, text in links)
+    return (f'<!DOCTYPE html>\n<html><head><meta charset="{charset}"/><meta name="SiteName" content="{title}"/>'
+            f"<title>{title}</title></head><body>\n"
+            '<div class="top"><a href="https://www.gov.cn/">中国政府网</a> <a href="http://www.gov.cn/zhengce/xxgk/'
+            'zfxxgknb/">国务院政府信息公开年报</a></div>\n'
+            f'<ul class="nav"><li><a href="/">首页</a></li>\n{items}\n</ul>\n'
+            '<div class="news"><a href="/xwzx/tzgg/202201/t20220105_1.html">关于做好2021年政府信息公开工作年度报告编制发布工作的通知'
+            '</a><a href="/hdjl/">互动交流</a></div>\n</body></html>\n')
+
+
+def with_homes(sites: list[Site]) -> list[Site]:
+    """Home pages for discovery: each site's annual-report column is one to three hops from ``/``."""
+    county_hub = "/col/col12300/index.html"
+    pages = {
+        "demo-350128-pingtan": {(PINGTAN_HOST, "/"): home_page("平潭综合实验区党工委管委会", [("/zwgk/", "政务公开"),
+                                                                                        ("/jdhy/", "解读回应")]),
+                                (PINGTAN_HOST, "/zwgk/"): home_page("政务公开", [
+                                    ("./zfxxgk/zfxxgkzn/", "政府信息公开指南"), ("./zfxxgk/zfxxgkzd/", "政府信息公开制度"),
+                                    ("./zfxxgk/fdzdgknr/", "法定主动公开内容"), ("./zfxxgk/zfxxgknb/", "政府信息公开年报")])},
+        "demo-430802-yongding": {(YONGDING_HOST, "/"): home_page("张家界市永定区人民政府", [
+            ("/zw/zfxxgkndbg/", "政府信息公开年度报告"), ("/zw/zcwj/", "政策文件")])},
+        "demo-150600-mockcity": {(MOCKCITY_HOST, "/"): home_page("鄂尔多斯市人民政府（演示）", [("/zwgk/", "政务公开")]),
+                                 (MOCKCITY_HOST, "/zwgk/"): home_page("政务公开", [
+                                     ("/zwgk/zfxxgk/zfxxgkzn/", "政府信息公开指南"), ("/zwgk/zfxxgk/zfxxgknb/", "政府信息公开年报"),
+                                     ("/zwgk/bmxxgk/", "部门信息公开")]),
+                                 (MOCKCITY_HOST, "/zwgk/bmxxgk/"): home_page("部门信息公开", [
+                                     ("/zwgk/bmxxgk/jyj/zfxxgknb/", "市教育局信息公开年报"), ("/zwgk/bmxxgk/czj/", "市财政局")])},
+        "demo-621102-mockcounty": {(COUNTY_HOST, "/"): home_page("演示县人民政府", [
+            ("/col/col12377/index.html", "政府信息公开年报"), (county_hub, "部门信息公开")]),
+                                   (COUNTY_HOST, county_hub): home_page("部门信息公开", [
+                                       (f"http://{COUNTY_DEPT_HOST}/col/col4039/index.html", "县市场监管局政府信息公开年报")]),
+                                   (COUNTY_DEPT_HOST, "/"): home_page("演示县市场监督管理局", [
+                                       ("/col/col4039/index.html", "政府信息公开年报")])},
+        "demo-440000-mockprov": {(PROV_HOST, "/"): home_page("广东省人民政府（演示）", [("/gkmlpt/index", "政府信息公开")])},
+        "demo-440300-mockshi": {(SHI_HOST, "/"): home_page("演示市人民政府", [("/gkmlpt/index", "政府信息公开")])},
+        "demo-510683-oldxian": {(OLDXIAN_HOST, "/"): home_page("旧县人民政府", [
+            ("/InfoPublic.aspx?cid=1019&pid=971&page=1&kw=", "信息公开年报")], charset="gb2312")},
+        "demo-510682-oldzhen": {(OLDZHEN_HOST, "/"): home_page("旧镇人民政府", [
+            ("/InfoPublic.aspx?cid=1019&pid=971&page=1&kw=", "信息公开年报")], charset="gb2312")},
+        "demo-310000-mockjyh": {(JYH_HOST, "/"): home_page("演示市人民政府", [("/nw12344/", "政府信息公开年报")])},
+    }
+    return [WithHome(site, pages[pid], "gb2312" if pid.startswith("demo-51068") else "utf-8")
+            if (pid := getattr(site, "portal_id", "")) in pages else site for site in sites]
+
+
 def all_sites() -> list[Site]:
-    return [pingtan_site(), yongding_site(), mockcity_site(), mockcounty_site(), mockprov_site(), mockshi_site(),
-            oldxian_site(), oldzhen_site(), mockjyh_site(), *blocked_sites(), CloneSite()]
+    return with_homes([pingtan_site(), yongding_site(), mockcity_site(), mockcounty_site(), mockprov_site(),
+                       mockshi_site(), oldxian_site(), oldzhen_site(), mockjyh_site(), *blocked_sites(), CloneSite()])
 
 
 def build_portal() -> DemoPortal:
