@@ -151,4 +151,6 @@ def split_text_row(line: str) -> list[str]:
     return out
 
 
-_TRAILING_NUMS = re.compile(r"^(.*?[^\d\s.,+\-—])\s+((?:[+\-]?[\d.,]+\s*)+)$")
+# Possessive quantifiers: a number token never gives digits back, so a tail that fails to end the cell
+# ('1,2,3,…,13条') fails once instead of trying every way to cut its digit groups (exponential before).
+_TRAILING_NUMS = re.compile(r"^(.*?[^\d\s.,+\-—])\s++((?:[+\-]?[\d.,]++\s*+)++)$")

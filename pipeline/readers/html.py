@@ -39,11 +39,39 @@ META_NAMES = (
 
 
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True)
-_CRUMB_TAG = re.compile(
-    r"<(?:div|nav|p|span|ul|td)\b[^>]*?\b(?:class|id)\s*=\s*[\"'][^\"']*(?:crumb|position|location|weizhi|dqwz|"
-    r"currentpos|lujing)[^\"']*[\"'][^>]*>",
-    re.I,
-)
+class _CrumbTagFinder:
+    """``search(html)``: the first start tag whose class or id names a breadcrumb, in time linear in the page.
+
+    A single regex over the page tried every ``<p``/``<td`` start against everything up to the next ``>``
+    (quadratic: 39 s on an 88 KB page). Here the crumb words are found first and only the tag around
+    each one (at most ``_CRUMB_TAG_MAX`` characters) is matched, each tag once.
+    """
+
+    _WORD = re.compile(r"crumb|position|location|weizhi|dqwz|currentpos|lujing", re.I)
+    _TAG = re.compile(
+        r"<(?:div|nav|p|span|ul|td)\b[^<>]*?\b(?:class|id)\s*=\s*[\"'][^\"'<>]*(?:crumb|position|location|weizhi|"
+        r"dqwz|currentpos|lujing)[^\"'<>]*[\"'][^<>]*>",
+        re.I,
+    )
+
+    def search(self, html: str) -> re.Match[str] | None:
+        checked_to = -1
+        for word in self._WORD.finditer(html):
+            if word.start() < checked_to:
+                continue  # inside a tag already tried
+            lt = html.rfind("<", max(0, word.start() - _CRUMB_TAG_MAX), word.start())
+            gt = html.find(">", word.end(), word.end() + _CRUMB_TAG_MAX)
+            if lt < 0 or gt < 0:
+                continue
+            checked_to = gt
+            tag = self._TAG.match(html, lt, gt + 1)
+            if tag:
+                return tag
+        return None
+
+
+_CRUMB_TAG_MAX = 512
+_CRUMB_TAG = _CrumbTagFinder()
 _CRUMB_WORDS = re.compile(r"(?:当前位置|您的位置|所在位置|您现在的位置)\s*[:：]?\s*\n?")
 _TEXT = etree.XPath("string()")
 

@@ -160,6 +160,7 @@ _NUMBERING_TAIL = re.compile(r"(?<![.])(\d[.．、])$")
 _LAST_NUMBERING = re.compile(r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）]|(?<![\d.])\d{1,2}[.．、])")
 _NUM_PART = re.compile(r"^[+\-]?(?:0|[1-9]\d*)(?:\.\d+)?$")
 _MAX_SPLITS = 20000
+_MAX_SPLIT_STEPS = 50_000  # real glued rows need at most ~3,000 (every fixture); 50,000 is ~0.3 s
 APPLICANT_ROW = ["", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
 T4_HEAD = [
     ["行政复议"] * 5 + ["行政诉讼"] * 10,
@@ -195,25 +196,40 @@ def _segments(line: str) -> list[tuple[str, str]]:
     return out
 
 
+class _TooMany(Exception):
+    """Raised inside ``all_splits`` when the splits (or the steps to find them) exceed the budget."""
+
+
 def all_splits(run: str, n: int, check=None) -> list[list[str]] | None:
-    """Every split of a glued run into n cells that passes the row's own check (None: too many to list)."""
+    """Every split of a glued run into n cells that passes the row's own check (None: too many to list).
+
+    A branch is cut as soon as the characters left cannot fill the cells left (one character per cell,
+    one cell per piece at least), and the search stops after ``_MAX_SPLIT_STEPS`` steps: a 28-digit run
+    has millions of splits, and "too many to list" is the answer the caller already handles (kept as text).
+    """
     tokens = [t for t in re.split(r"\s+", run.replace(",", "")) if t]
     pieces: list[str] = []
     for t in tokens:
         pieces.extend(p for p in re.split(r"(?=[+\-])", t) if p)
+    chars_after = [0] * (len(pieces) + 1)  # characters in pieces[i:]
+    for k in range(len(pieces) - 1, -1, -1):
+        chars_after[k] = chars_after[k + 1] + len(pieces[k])
     sols: list[list[str]] = []
+    steps = 0
 
     def rec(i: int, start: int, acc: list[str]) -> None:
-        if len(sols) > _MAX_SPLITS:
-            return
+        nonlocal steps
+        steps += 1
+        if len(sols) > _MAX_SPLITS or steps > _MAX_SPLIT_STEPS:
+            raise _TooMany
         if i == len(pieces):
             if len(acc) == n and (check is None or check([float(x.rstrip("元")) for x in acc])):
                 sols.append(list(acc))
             return
-        piece = pieces[i]
-        rest = piece[start:]
-        if len(acc) >= n:
+        need = n - len(acc)
+        if need < len(pieces) - i or need > chars_after[i] - start:
             return
+        rest = pieces[i][start:]
         for end in range(1, len(rest) + 1):
             part = rest[:end]
             if not _NUM_PART.match(part.rstrip("元")) or (part.endswith("元") and end != len(rest)):
@@ -225,8 +241,11 @@ def all_splits(run: str, n: int, check=None) -> list[list[str]] | None:
                 rec(i, start + end, acc)
             acc.pop()
 
-    rec(0, 0, [])
-    return None if len(sols) > _MAX_SPLITS else sols
+    try:
+        rec(0, 0, [])
+    except _TooMany:
+        return None
+    return sols
 
 
 def _consensus(sols: list[list[str]], n: int) -> list[str | None]:
