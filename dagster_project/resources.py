@@ -1,26 +1,32 @@
 """Where the data lives and which portals to crawl: the one resource every asset uses.
 
-The same assets run on the demo portal (tests, ``nianbao demo``) and on real portals (production);
-only this configuration changes. Defaults come from the environment so that ``dagster dev`` picks up
-the deployment's settings: NIANBAO_DATA (default ./data), NIANBAO_REGISTRY (default: the shipped registry
-of real portals), NIANBAO_PROXY (only for the demo registry), NIANBAO_BACKFILL_TO.
+The same assets run on the demo portal (tests, ``nianbao demo``) and on real portals (production); only
+this configuration changes. ``definitions.py`` binds the fields to environment variables with
+``dg.EnvVar`` (resolved when a run starts, shown as such in the UI): NIANBAO_DATA (default ./data),
+NIANBAO_REGISTRY (no default: nothing is crawled until a registry is named), NIANBAO_CONTACT (required
+for real portals), NIANBAO_PROXY (the demo portal, demo registries only), NIANBAO_BACKFILL_TO.
 """
 
+from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dagster as dg
+from pydantic import Field
 
 from spiders import registry
+from spiders.run import CrawlRefused, select_portals
 
 
 class NianbaoResource(dg.ConfigurableResource):
-    data_dir: str = os.environ.get("NIANBAO_DATA", "data")
-    registry_path: str | None = os.environ.get("NIANBAO_REGISTRY")
-    proxy: str | None = os.environ.get("NIANBAO_PROXY")
-    portal_ids: list[str] = []
-    backfill_to: int | None = int(os.environ["NIANBAO_BACKFILL_TO"]) if os.environ.get("NIANBAO_BACKFILL_TO") else None
+    """The data directory, the portal registry and how to reach the portals."""
+
+    data_dir: str = Field(default="data", description="data directory: raw store, manifest, parsed results, dataset")
+    registry_path: str | None = Field(default=None, description="portal registry YAML; unset = crawl nothing")
+    contact: str | None = Field(default=None, description="e-mail or URL for the User-Agent (real portals)")
+    proxy: str | None = Field(default=None, description="the demo portal's address (demo registries only)")
+    portal_ids: list[str] = Field(default=[], description="crawl only these portals (default: all of the registry)")
+    backfill_to: int | None = Field(default=None, description="page whole columns back to this report year")
 
     @property
     def data(self) -> Path:
@@ -31,10 +37,15 @@ class NianbaoResource(dg.ConfigurableResource):
         return self.data / "dataset"
 
     def portals(self) -> dict[str, registry.Portal]:
-        portals = registry.load(self.registry_path)
-        if self.portal_ids:
-            return {pid: portals[pid] for pid in self.portal_ids}
-        return portals
+        """The portals to crawl; ``dg.Failure`` with the fix when none may be contacted."""
+        try:
+            chosen = select_portals(self.registry_path, self.portal_ids, contact=self.contact)
+        except CrawlRefused as exc:
+            raise dg.Failure(description=str(exc)) from None
+        return {p.id: p for p in chosen}
 
-    def portal_dicts(self) -> dict[str, dict]:
-        return {pid: p.as_dict() for pid, p in self.portals().items()}
+    def registry_records(self) -> dict[str, dict]:
+        """Every record of the named registry (for enrichment at assembly); empty when none is named."""
+        if not self.registry_path or not Path(self.registry_path).is_file():
+            return {}
+        return {pid: p.as_dict() for pid, p in registry.load(self.registry_path).items()}

@@ -1,14 +1,23 @@
 """``nianbao demo``: the whole machine on the embedded default, end to end.
 
-Serves the demo portal on 127.0.0.1, materializes crawl → parsed documents → every report-year
-partition of the dataset in a persistent SQLite Dagster instance (so the runs show up in
-``dagster dev``), then prints what landed where and how to query it.
+Serves the demo portal on 127.0.0.1, runs the code location's own jobs — ``nightly_crawl`` (crawl →
+parsed documents → document log) and ``publish_year`` for every report year — in a persistent SQLite
+Dagster instance, so the runs show up under those jobs in ``dagster dev``, then prints what landed
+where and how to query it. The crawl prints a progress line per portal while it runs.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+
+def run_config(data_dir: Path, registry_path: str, proxy: str, log_level: str = "WARNING") -> dict:
+    """Run config pointing the code location's resource at the demo portal; console logs at ``log_level``
+    (INFO for the crawl: its progress lines arrive through Dagster Pipes as INFO messages)."""
+    return {"resources": {"nianbao": {"config": {"data_dir": str(data_dir), "registry_path": registry_path,
+                                                  "proxy": proxy}}},
+            "loggers": {"console": {"config": {"log_level": log_level}}}}
 
 
 def run_demo(data_dir: Path, dagster_home: Path, registry_path: str) -> int:
@@ -19,30 +28,29 @@ def run_demo(data_dir: Path, dagster_home: Path, registry_path: str) -> int:
         # SQLite storage (the default) locks under concurrent writers: keep runs few and crawls one at a time.
         config.write_text("telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 2\n  pools:\n    default_limit: 1\n")
     os.environ["DAGSTER_HOME"] = str(dagster_home)
+    os.environ.setdefault("NIANBAO_LOG_LEVEL", "WARNING")  # Scrapy's own log: the progress lines say enough
     data_dir = data_dir.resolve()
 
     import dagster as dg
 
-    from dagster_project.assets.crawl import crawl
-    from dagster_project.assets.dataset import dataset
-    from dagster_project.assets.parse import parsed_documents
+    from dagster_project.definitions import defs
     from dagster_project.partitions import report_years
-    from dagster_project.resources import NianbaoResource
     from pipeline.query import connect
 
     from .demo_portal.core import DemoServer
     from .demo_portal.sites import build_portal
 
     instance = dg.DagsterInstance.get()
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    nightly, publish = defs.resolve_job_def("nightly_crawl"), defs.resolve_job_def("publish_year")
     with DemoServer(build_portal()) as server:
-        print(f"demo portal serving on {server.proxy_url}")
-        resources = {"nianbao": NianbaoResource(data_dir=str(data_dir), registry_path=registry_path,
-                                                proxy=server.proxy_url)}
-        result = dg.materialize([crawl, parsed_documents], resources=resources, instance=instance,
-                                run_config=quiet)
+        print(f"demo portal serving on {server.proxy_url}; crawling (one progress line per portal) …", flush=True)
+        conf = run_config(data_dir, registry_path, server.proxy_url)
+        result = nightly.execute_in_process(run_config=run_config(data_dir, registry_path, server.proxy_url, "INFO"),
+                                            instance=instance, raise_on_error=False)
         if not result.success:
-            print("crawl/parse failed; see the Dagster run logs")
+            failure = next((e.step_failure_data.error.message.strip() for e in result.all_events
+                            if e.is_step_failure and e.step_failure_data.error), "see the Dagster run logs")
+            print(f"nightly_crawl failed: {failure}")
             return 1
         crawl_meta = result.asset_materializations_for_node("crawl")[0].metadata
         parse_meta = result.asset_materializations_for_node("parsed_documents")[0].metadata
@@ -55,10 +63,9 @@ def run_demo(data_dir: Path, dagster_home: Path, registry_path: str) -> int:
         print(f"parse: {parse_meta['parsed'].value} parsed, {parse_meta['unchanged'].value} unchanged, "
               f"by status {parse_meta['by_status'].value}")
     failed_years = []
-    print(f"materializing {len(report_years.get_partition_keys())} report-year partitions …")
+    print(f"publishing {len(report_years.get_partition_keys())} report years (stage → check → promote) …", flush=True)
     for year in report_years.get_partition_keys():
-        res = dg.materialize([dataset], partition_key=year, resources=resources, instance=instance,
-                             raise_on_error=False, run_config=quiet)
+        res = publish.execute_in_process(run_config=conf, instance=instance, partition_key=year, raise_on_error=False)
         if not res.success:
             failed_years.append(year)
     root = data_dir / "dataset"
@@ -72,9 +79,10 @@ def run_demo(data_dir: Path, dagster_home: Path, registry_path: str) -> int:
     print(con.sql("SELECT kind, parse_status, count(*) AS documents FROM documents GROUP BY ALL ORDER BY ALL"))
     print(con.sql("SELECT count(*) AS facts, count(DISTINCT indicator) AS indicators FROM facts"))
     if failed_years:
-        print(f"years whose materialization failed: {failed_years}")
+        print(f"years not published (their checks failed; the previous version stays): {failed_years}")
     print("Query it:\n"
           f"  .venv/bin/nianbao query \"SELECT report_year, indicator, value FROM facts WHERE indicator='apply.new'\"\n"
           f"  python -c \"import pandas as pd; print(pd.read_parquet('{root}/facts').head())\"\n"
-          f"Dagster UI with these runs: DAGSTER_HOME={dagster_home} .venv/bin/dagster dev -w workspace.yaml")
+          f"Dagster UI with these runs (under the jobs nightly_crawl and publish_year): "
+          f"DAGSTER_HOME={dagster_home} .venv/bin/dagster dev -w workspace.yaml")
     return 1 if failed_years else 0

@@ -3,4 +3,11 @@
 No Scrapy or Dagster imports here: every step is testable without a reactor or an instance.
 """
 
-PARSER_VERSION = "0.1.0"
+
+def __getattr__(name: str) -> str:
+    """``PARSER_VERSION``: a hash of the parsing code, spec files and division table (pipeline.version)."""
+    if name == "PARSER_VERSION":
+        from .version import parser_version
+
+        return parser_version()
+    raise AttributeError(name)

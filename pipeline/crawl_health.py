@@ -68,3 +68,60 @@ def stored_counts(data_dir: str | Path, exclude_run: str | None = None) -> dict[
             if row.get("outcome") == "stored":
                 counts[row.get("portal_id") or ""] -= 1
     return {k: v for k, v in counts.items() if v > 0}
+
+
+# Exceptions that mean the network path (proxy, DNS, routing) failed, not the site's answer.
+_NETWORK = ("ConnectionRefusedError", "DNSLookupError", "TunnelError", "TCPTimedOutError", "NoRouteError",
+            "ConnectError", "ConnectionLost", "TimeoutError", "ResponseNeverReceived", "ConnectionDone")
+
+
+def portal_figures(stats: dict) -> dict[str, int]:
+    """The figures of one portal's Scrapy stats an operator watches: pages, stored, failures, requests."""
+    failures = sum(int(v) for k, v in stats.items()
+                   if k.startswith("nianbao/outcome/") and k not in ("nianbao/outcome/stored", "nianbao/outcome/unchanged"))
+    return {"pages": int(stats.get("downloader/response_count", 0)), "stored": int(stats.get("nianbao/outcome/stored", 0)),
+            "failures": failures, "requests": int(stats.get("downloader/request_count", 0))}
+
+
+def unreachable_reason(stats: dict) -> str | None:
+    """Why a portal got no answer at all, when every request it made failed in the network."""
+    if int(stats.get("downloader/response_count", 0)) or not int(stats.get("downloader/request_count", 0)):
+        return None
+    errors = {k.rsplit("/", 1)[1].rsplit(".", 1)[-1]: int(v) for k, v in stats.items()
+              if k.startswith("downloader/exception_type_count/")}
+    if not errors:
+        return None
+    kind = max(errors, key=errors.__getitem__)
+    network = " (network: proxy, DNS or route)" if kind in _NETWORK else ""
+    return f"no response to {stats.get('downloader/request_count')} requests: {kind} ×{errors[kind]}{network}"
+
+
+def portal_failures(stats: dict[str, dict]) -> dict[str, str]:
+    """portal id → why its crawl failed (unreachable, or a finish reason other than ``finished``)."""
+    out: dict[str, str] = {}
+    for pid, st in stats.items():
+        reason = st.get("finish_reason")
+        why = unreachable_reason(st)
+        if reason not in (None, "finished"):
+            why = f"crawl ended with '{reason}'" + (f"; {why}" if why else "")
+        if why:
+            out[pid] = why
+    return out
+
+
+def infrastructure_errors(stats: dict[str, dict]) -> list[str]:
+    """Reasons the whole crawl must count as failed (not a finding about one portal): no request made at
+    all, a crawl that did not finish normally, or every portal unreachable through the network."""
+    if not stats:
+        return ["no portal was crawled"]
+    problems = []
+    if not sum(int(st.get("downloader/request_count", 0)) for st in stats.values()):
+        problems.append("no request was made (every host refused before a request, or the crawl never started)")
+    ended = {pid: st.get("finish_reason") for pid, st in stats.items() if st.get("finish_reason") != "finished"}
+    if ended:
+        problems.append("crawl did not finish normally: " + ", ".join(f"{pid} '{r}'" for pid, r in sorted(ended.items())))
+    unreachable = {pid: unreachable_reason(st) for pid, st in stats.items()}
+    if all(unreachable.values()):
+        pid, why = sorted(unreachable.items())[0]
+        problems.append(f"every portal unreachable ({len(stats)}), e.g. {pid}: {why}")
+    return problems

@@ -6,6 +6,11 @@ names starting with ``.``) and only then renamed over the old ones, so a reader 
 or the new one, never a half-written file, and a crash while writing leaves the previous year intact.
 Re-running a partition replaces it exactly.
 
+Publishing a year is stage → check → promote (``stage_year``, ``pipeline.year_checks``, ``promote``): the
+year's files are written in full under ``<root>/.staging/`` (invisible to readers of the tables), the
+blocking checks read the staged files, and only a passing year is renamed over the published one; a
+failing year is discarded and the previous version stays published.
+
 ``report_year`` lives only in the directory name: pandas' default reader cannot merge a partition
 key that is also stored inside the files (it infers the key as a dictionary type), so keeping it out
 lets pandas, pyarrow, DuckDB, Polars and Spark all read the tree as is.
@@ -14,8 +19,10 @@ lets pandas, pyarrow, DuckDB, Polars and Spark all read the tree as is.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -72,22 +79,48 @@ def write_partition(root: str | Path, table: str, year: int, rows: Iterable[dict
 
 
 def write_year(root: str | Path, year: int, tables: dict[str, Iterable[dict] | pa.Table]) -> dict[str, Path]:
-    """Replace one year partition of several tables together.
+    """Replace one year partition of several tables together, unchecked (stage, then promote)."""
+    return promote(stage_year(root, year, tables))
 
-    Every new file is written (and fsynced) under a hidden temporary name first; only when all of them
-    are complete are they renamed into place. A failure while writing leaves every table as it was.
-    """
-    staged: list[tuple[Path, Path]] = []
+
+@dataclass(frozen=True)
+class StagedYear:
+    """One year of several tables written in full under ``<root>/.staging/`` and not yet published."""
+
+    root: Path
+    year: int
+    folder: Path
+    files: dict[str, Path]  # table → staged Parquet file
+
+
+def stage_year(root: str | Path, year: int, tables: dict[str, Iterable[dict] | pa.Table]) -> StagedYear:
+    """Write every table of one year (fsynced) under a fresh staging folder; nothing published changes.
+    A failure while writing removes the staging folder."""
+    root = Path(root)
+    folder = root / ".staging" / f"{PARTITION_FIELD.name}={int(year)}.{uuid.uuid4().hex}"
+    files: dict[str, Path] = {}
     try:
         for table, rows in tables.items():
             data = rows if isinstance(rows, pa.Table) else to_arrow(table, rows)
             data = data.select(file_schema(table).names).cast(file_schema(table))
-            staged.append((_stage(partition_dir(root, table, year), data), partition_dir(root, table, year)))
+            tmp = _stage(folder / table, data)
+            files[table] = tmp.rename(tmp.with_name(PART_FILE))
     except BaseException:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
         raise
-    return {table: _commit(tmp, folder) for table, (tmp, folder) in zip(tables, staged, strict=True)}
+    return StagedYear(root, int(year), folder, files)
+
+
+def promote(staged: StagedYear) -> dict[str, Path]:
+    """Rename every staged file over its published partition (atomic per file), then drop the staging folder."""
+    out = {table: _commit(path, partition_dir(staged.root, table, staged.year)) for table, path in staged.files.items()}
+    discard(staged)
+    return out
+
+
+def discard(staged: StagedYear) -> None:
+    """Drop a staged year that must not be published; the published partitions are untouched."""
+    shutil.rmtree(staged.folder, ignore_errors=True)
 
 
 def write_unpartitioned(root: str | Path, name: str, rows: Iterable[dict], schema: pa.Schema) -> Path:
@@ -112,6 +145,7 @@ def _stage(folder: Path, data: pa.Table) -> Path:
 
 def _commit(tmp: Path, folder: Path) -> Path:
     """Rename a staged file over ``folder/part-0.parquet`` (atomic) and drop any other part file."""
+    folder.mkdir(parents=True, exist_ok=True)
     os.replace(tmp, folder / PART_FILE)
     for stray in folder.glob("*.parquet"):
         if stray.name != PART_FILE:

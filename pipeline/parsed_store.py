@@ -1,8 +1,8 @@
 """Parse results kept between runs, one JSON file per source URL: ``<data>/parsed/ab/<sha1(url)>.json``.
 
 A document is parsed again only when its bytes (sha256) or the parser version changed, so the nightly
-run costs in proportion to what is new, and a parser upgrade re-parses the whole archive from the raw
-store without re-crawling. An index (``index.json``: url → sha256, parser version, report year and a
+run costs in proportion to what is new, and a parser change (code, spec files or division table: see
+``pipeline.version``) re-parses the documents it made from the raw store without re-crawling. An index (``index.json``: url → sha256, parser version, report year and a
 one-line summary for the document log) answers "is this current?", "which documents belong to year
 Y?" and "what is in the archive?" without opening every result; it is rebuilt from the result files
 when missing, and an entry lost in a crash only causes a re-parse.
@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from . import PARSER_VERSION
+from .version import parser_version
 
 
 class ParsedStore:
@@ -56,9 +56,14 @@ class ParsedStore:
         _write_json(self.root / "index.json", self.index)
 
     def is_current(self, url: str, sha256: str) -> bool:
+        """The stored result was made from these bytes by this parser version."""
         entry = self.index.get(url)
-        return (entry is not None and entry["sha256"] == sha256 and entry["parser_version"] == PARSER_VERSION
+        return (entry is not None and entry["sha256"] == sha256 and entry["parser_version"] == parser_version()
                 and self.path_for(url).exists())
+
+    def version_of(self, url: str) -> str | None:
+        entry = self.index.get(url)
+        return entry["parser_version"] if entry else None
 
     def year_of(self, url: str) -> int | None:
         entry = self.index.get(url)
@@ -66,9 +71,10 @@ class ParsedStore:
 
     def put(self, url: str, sha256: str, result: dict, summary: dict | None = None) -> None:
         """Store one result; ``summary`` is a small row kept in the index (e.g. for the document log)."""
-        payload = {"url": url, "sha256": sha256, "parser_version": PARSER_VERSION, "result": result, "summary": summary}
+        version = parser_version()
+        payload = {"url": url, "sha256": sha256, "parser_version": version, "result": result, "summary": summary}
         _write_json(self.path_for(url), payload)
-        self.index[url] = _entry(sha256, PARSER_VERSION, result, summary)
+        self.index[url] = _entry(sha256, version, result, summary)
 
     def get(self, url: str) -> dict | None:
         try:

@@ -15,11 +15,14 @@ _INHERITED = ("title", "agency_name", "report_year", "publish_date", "site_id_co
               "column_name", "breadcrumb", "content_source")
 
 
-def process_document(data: bytes, row: dict, portal: dict | None = None, parent: dict | None = None) -> dict:
+def process_document(data: bytes, row: dict, portal: dict | None = None, parent: dict | None = None, *,
+                     enrich: bool = True) -> dict:
     """Parse one raw document of the manifest ``row`` into ``{"report", "facts", "checks"}``.
 
     ``parent`` is the processed report page an attachment hangs from. Never raises on bad input: the
-    parser reports failures as ``parse_status`` with a reason.
+    parser reports failures as ``parse_status`` with a reason. ``enrich=False`` leaves out who/where
+    (region, agency type, deadline): the parse step caches results without them and enriches at
+    assembly with the registry record (``pipeline.publish.all_results``), so a registry fix needs no re-parse.
     """
     url = row.get("url")
     filename = PurePosixPath(urlsplit(url or "").path).name or None
@@ -43,7 +46,8 @@ def process_document(data: bytes, row: dict, portal: dict | None = None, parent:
         parent_url=row.get("parent_url"),
         raw_path=row.get("raw_path"),
     )
-    report = enrich_report(report, portal=portal)
+    if enrich:
+        report = enrich_report(report, portal=portal)
     for fact in result["facts"]:
         fact["content_sha256"] = report["content_sha256"]
         fact["source_url"] = url

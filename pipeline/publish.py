@@ -7,14 +7,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import PARSER_VERSION
+from .dataset import discard, promote, stage_year
 from .dedup import choose_versions
 from .manifest import latest_by_url, read_rows
 from .parsed_store import ParsedStore
 from .process import process_document
 from .rawstore import RawStore
 from .schema import exact_money
+from .version import changed_parts, parser_version
+from .who import enrich_report
 from .xyear import evaluate as evaluate_xyear
+from .year_checks import CheckOutcome, run_checks
 
 # Documents that are reports (even if their tables could not be read) go to the reports table;
 # everything else only to the document log.
@@ -25,6 +28,7 @@ REPORT_STATUSES = frozenset({"ok", "no_tables", "unreadable"})
 class ParseRun:
     parsed: int = 0
     unchanged: int = 0
+    reparsed: Counter = field(default_factory=Counter)  # parser part that changed (code/spec/divisions) → documents
     missing_raw: int = 0
     withdrawn: int = 0
     statuses: Counter = field(default_factory=Counter)
@@ -40,8 +44,10 @@ def stored_documents(data_dir: str | Path) -> list[dict]:
     return sorted(rows, key=lambda r: (r.get("kind") != "report", r["url"]))
 
 
-def parse_new(data_dir: str | Path, portals: dict[str, dict]) -> ParseRun:
-    """Parse every stored document whose bytes or parser version changed since the last run."""
+def parse_new(data_dir: str | Path) -> ParseRun:
+    """Parse every stored document whose bytes or parser version changed since the last run.
+
+    The cached result is registry-free (``enrich=False``): who/where is added at assembly."""
     run = ParseRun()
     store, parsed = RawStore(Path(data_dir) / "raw"), ParsedStore(data_dir)
     pages: dict[str, dict] = {}
@@ -59,6 +65,9 @@ def parse_new(data_dir: str | Path, portals: dict[str, dict]) -> ParseRun:
         if parsed.is_current(url, sha):
             run.unchanged += 1
             continue
+        old_version = parsed.version_of(url)
+        if old_version is not None and parsed.index[url]["sha256"] == sha:
+            run.reparsed.update(changed_parts(old_version))
         parent_url = row.get("parent_url")
         parent = (pages.get(parent_url) or parsed.get(parent_url)) if parent_url else None
         try:
@@ -68,9 +77,10 @@ def parse_new(data_dir: str | Path, portals: dict[str, dict]) -> ParseRun:
             run.failures.append({"url": url, "status": "missing_raw", "reason": f"raw document {sha} not in store"})
             continue
         try:
-            result = process_document(data, row, portals.get(row.get("portal_id")), parent)
+            result = process_document(data, row, None, parent, enrich=False)
         except Exception as exc:  # one bad document must not stop the night; it is logged and kept
             result = failed_result(row, f"{type(exc).__name__}: {exc}"[:500])
+        result["report"]["parser_version"] = parser_version()
         previous_year = parsed.year_of(url)  # a re-parse that moves a document empties its old year
         if previous_year:
             run.years_changed.add(int(previous_year))
@@ -96,16 +106,29 @@ def failed_result(row: dict, reason: str) -> dict:
     report = {"source_url": row.get("url"), "portal_id": row.get("portal_id"), "kind": row.get("kind"),
               "parent_url": row.get("parent_url"), "content_sha256": row.get("sha256"), "raw_path": row.get("raw_path"),
               "fetched_at": row.get("fetched_at"), "title": row.get("title"), "parse_status": "error",
-              "parse_reason": reason, "parser_version": PARSER_VERSION}
+              "parse_reason": reason, "parser_version": parser_version()}
     return {"report": report, "facts": [], "checks": []}
 
 
-def all_results(data_dir: str | Path, years: set[int] | None = None) -> list[dict]:
+def all_results(data_dir: str | Path, years: set[int] | None = None,
+                portals: dict[str, dict] | None = None) -> list[dict]:
     """Every parse result of a document that is still stored (withdrawn documents drop out), optionally
-    only those of some report years (reads only their files)."""
+    only those of some report years (reads only their files), enriched with who/where using each
+    document's registry record in ``portals`` (the registry enters here, not in the cached parse)."""
     current = {r["url"] for r in stored_documents(data_dir)}
     parsed = ParsedStore(data_dir)
-    return list(parsed.results(u for u in parsed.urls(years) if u in current))
+    return enrich_results(parsed.results(u for u in parsed.urls(years) if u in current), portals or {})
+
+
+def enrich_results(results: Iterable[dict], portals: dict[str, dict]) -> list[dict]:
+    """Cached parse results → the same with region, agency type and deadline resolved (``who``)."""
+    out = []
+    for res in results:
+        rep = res["report"]
+        if rep.get("parse_status") in REPORT_STATUSES:
+            res = {**res, "report": enrich_report(rep, portal=portals.get(rep.get("portal_id")))}
+        out.append(res)
+    return out
 
 
 def document_row(result: dict) -> dict:
@@ -173,3 +196,41 @@ def assemble_year(results: Iterable[dict], year: int) -> dict[str, list[dict]]:
         for check in own_checks:
             checks.append({**check, "report_id": rep["report_id"], "report_year": year})
     return {"reports": reports, "facts": facts, "checks": checks, "sources": sources}
+
+
+YEAR_TABLES = ("reports", "facts", "checks", "sources")
+
+
+@dataclass
+class YearPublication:
+    """What publishing one report year did: the checks on the staged files and whether it was promoted."""
+
+    year: int
+    published: bool
+    checks: list[CheckOutcome]
+    rows: dict[str, list[dict]]
+    paths: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str | None:
+        """Why the year was not published (None when it was)."""
+        blocking = [c.reason() for c in self.checks if c.blocks]
+        if self.published or not blocking:
+            return None
+        return f"report year {self.year} not published, the previous version stays: " + "; ".join(blocking)
+
+
+def publish_year(data_dir: str | Path, year: int, portals: dict[str, dict] | None = None) -> YearPublication:
+    """Stage → check → promote one report year: assemble its rows, write them to staging, run the year
+    checks on the staged files, and replace the published year only when no blocking check failed."""
+    rows = assemble_year(all_results(data_dir, years={year, year - 1}, portals=portals), year)
+    staged = stage_year(Path(data_dir) / "dataset", year, {table: rows[table] for table in YEAR_TABLES})
+    try:
+        outcomes = run_checks(staged)
+    except BaseException:
+        discard(staged)
+        raise
+    if any(c.blocks for c in outcomes):
+        discard(staged)
+        return YearPublication(year, False, outcomes, rows)
+    return YearPublication(year, True, outcomes, rows, promote(staged))

@@ -9,8 +9,9 @@ BOT_NAME = "nianbao"
 SPIDER_MODULES = ["spiders.families"]
 NEWSPIDER_MODULE = "spiders.families"
 
-CONTACT = os.environ.get("NIANBAO_CONTACT", "https://github.com/nianbao/nianbao/issues")
-USER_AGENT = f"nianbao/0.1 (research dataset of government information disclosure annual reports; +{CONTACT})"
+USER_AGENT_TEMPLATE = "nianbao/0.1 (research dataset of government information disclosure annual reports; +{contact})"
+# spiders.run sets the operator's contact (NIANBAO_CONTACT, required for real portals); this is the demo's.
+USER_AGENT = USER_AGENT_TEMPLATE.format(contact="https://github.com/nianbao/nianbao/issues")
 
 ROBOTSTXT_OBEY = True
 # Protego, but a robots.txt answered by an HTML page (soft 404 with status 200) counts as "no robots.txt".
@@ -28,7 +29,10 @@ DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 200 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
 COOKIES_ENABLED = True
+# No consoles: the telnet console and Scrapy 2.19's RemoteControl (an HTTP server on localhost that runs
+# Python sent to it) would let any local process drive a crawl.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("NIANBAO_LOG_LEVEL", "INFO")
 # The project keeps its own "already stored" state (the manifest); Scrapy's cache would hide new listings.

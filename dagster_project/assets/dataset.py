@@ -1,65 +1,82 @@
-"""The published dataset, one report-year partition at a time: reports, facts, checks, sources."""
+"""The published dataset, one report-year partition at a time: reports, facts, checks, sources.
+
+A year is staged, checked and promoted as one unit (``pipeline.publish.publish_year``): its blocking
+checks run on the staged files, and a failing year leaves the previous version published, fails the
+run and says why. Selecting one of the four tables still writes the year's four tables together.
+"""
 
 
+import warnings
 from collections import Counter
 
 import dagster as dg
 
-from pipeline.dataset import write_year
-from pipeline.indicators import catalogue
-from pipeline.publish import all_results, assemble_year
+from pipeline import schema
+from pipeline.publish import YEAR_TABLES, publish_year
+from pipeline.version import assembly_version
+from pipeline.year_checks import YEAR_CHECKS
 
-from ..partitions import report_years
+from ..partitions import report_years, year_backfill
 from ..resources import NianbaoResource
+from .crawl import OWNERS
 from .parse import parsed_documents
+from .schemas import column_schema
 
-TABLES = ("reports", "facts", "checks", "sources")
-CHECKS = [
-    dg.AssetCheckSpec("indicator_codes_in_catalogue", asset="facts", blocking=True,
-                      description="Every fact's indicator is a catalogue code or local.<hash>."),
-    dg.AssetCheckSpec("one_row_per_report", asset="reports", blocking=True,
-                      description="report_id is unique within the year (deduplication held)."),
-    dg.AssetCheckSpec("region_resolved", asset="reports",
-                      description="Every report carries a 6-digit region code."),
-    dg.AssetCheckSpec("table3_balance", asset="checks",
-                      description="Share of evaluated t3.balance identities that hold (a finding, not an error)."),
-]
+DESCRIPTIONS = {
+    "reports": "reports/: one row per report (agency × report year, the chosen version among its copies): who "
+               "published it, where (6-digit region code), when, template generation, parse status.",
+    "facts": "facts/: one row per report × indicator × applicant type: the value in the catalogue's unit, the "
+             "printed cell, its label and grid position, how it was matched, source URL and content hash.",
+    "checks": "checks/: one row per report × identity of spec/checks.csv (and the cross-year identities): "
+              "expected, observed, passed/failed/skipped.",
+    "sources": "sources/: every URL and copy a report was found at (mirrors, corrections, attachments), "
+               "with the one chosen for the reports row.",
+}
+ARROW = {"reports": schema.REPORTS, "facts": schema.FACTS, "checks": schema.CHECKS, "sources": schema.SOURCES}
+
+
+with warnings.catch_warnings():  # partitioned check specs are a Dagster preview: they give each year its check rows
+    warnings.simplefilter("ignore", dg.PreviewWarning)
+    YEAR_CHECK_SPECS = [dg.AssetCheckSpec(c.name, asset=c.table, blocking=c.blocking, description=c.description,
+                                          partitions_def=report_years) for c in YEAR_CHECKS]
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(name, group_name="dataset", deps=[parsed_documents], kinds={"parquet"}) for name in TABLES],
-    check_specs=CHECKS,
+    specs=[dg.AssetSpec(table, group_name="dataset", deps=[parsed_documents], kinds={"parquet"}, owners=OWNERS,
+                        tags={"layer": "published"}, description=DESCRIPTIONS[table], code_version=assembly_version(),
+                        metadata=column_schema(ARROW[table]), skippable=True) for table in YEAR_TABLES],
+    check_specs=YEAR_CHECK_SPECS,
     partitions_def=report_years,
-    can_subset=False,
+    backfill_policy=year_backfill,
+    can_subset=True,
 )
 def dataset(context: dg.AssetExecutionContext, nianbao: NianbaoResource):
-    """Write one report year of every table; re-running a year replaces it exactly."""
+    """Stage, check and promote one report year of every table; re-running a year replaces it exactly."""
     year = int(context.partition_key)
-    rows = assemble_year(all_results(nianbao.data, years={year, year - 1}), year)
-    paths = write_year(nianbao.dataset_root, year, {table: rows[table] for table in TABLES})
-    for table in TABLES:
-        path = paths[table]
-        meta: dict[str, object] = {"rows": len(rows[table]), "path": dg.MetadataValue.path(str(path))}
+    selected = {key.to_user_string() for key in context.selected_asset_keys}
+    if selected != set(YEAR_TABLES):
+        context.log.warning("%s selected: the year's four tables are written together (%s)", sorted(selected),
+                            ", ".join(YEAR_TABLES))
+    pub = publish_year(nianbao.data, year, nianbao.registry_records())
+    selected_checks = {key.name for key in context.selected_asset_check_keys}
+    results = [dg.AssetCheckResult(check_name=c.check.name, asset_key=c.check.table, passed=c.passed,
+                                   severity=dg.AssetCheckSeverity.ERROR if c.check.blocking else dg.AssetCheckSeverity.WARN,
+                                   metadata={**c.metadata, "staged_year_published": pub.published})
+               for c in pub.checks if c.check.name in selected_checks]
+    if not pub.published:
+        yield from results
+        raise dg.Failure(description=pub.reason, metadata={"rows_staged": {t: len(pub.rows[t]) for t in YEAR_TABLES}})
+    rows = pub.rows
+    for table in YEAR_TABLES:
+        if table not in selected:
+            continue
+        meta: dict[str, object] = {"dagster/row_count": len(rows[table]),
+                                   "path": dg.MetadataValue.path(str(pub.paths[table]))}
         if table == "reports":
-            meta["by_generation"] = dict(Counter(r.get("template_generation") for r in rows["reports"]))
-            meta["by_parse_status"] = dict(Counter(r.get("parse_status") for r in rows["reports"]))
+            meta["by_generation"] = dict(Counter(str(r.get("template_generation")) for r in rows["reports"]))
+            meta["by_parse_status"] = dict(Counter(str(r.get("parse_status")) for r in rows["reports"]))
+            meta["parser_versions"] = sorted({str(r.get("parser_version")) for r in rows["reports"]})
         if table == "checks":
             meta["failed"] = sum(1 for c in rows["checks"] if c.get("status") == "failed")
         yield dg.MaterializeResult(asset_key=table, metadata=meta)
-
-    codes = catalogue()
-    bad_codes = sorted({f["indicator"] for f in rows["facts"]
-                        if f["indicator"] not in codes and not str(f["indicator"]).startswith("local.")})
-    yield dg.AssetCheckResult(check_name="indicator_codes_in_catalogue", asset_key="facts", passed=not bad_codes,
-                              metadata={"unknown_codes": bad_codes[:20]})
-    dup = [k for k, n in Counter(r["report_id"] for r in rows["reports"]).items() if n > 1]
-    yield dg.AssetCheckResult(check_name="one_row_per_report", asset_key="reports", passed=not dup,
-                              metadata={"duplicated_report_ids": dup[:20]})
-    missing = [r.get("source_url") for r in rows["reports"] if not r.get("region_code")]
-    yield dg.AssetCheckResult(check_name="region_resolved", asset_key="reports", passed=not missing,
-                              severity=dg.AssetCheckSeverity.WARN, metadata={"unresolved": missing[:20]})
-    balance = [c for c in rows["checks"] if c.get("rule_id") == "t3.balance" and c.get("status") in ("passed", "failed")]
-    held = sum(1 for c in balance if c["status"] == "passed")
-    yield dg.AssetCheckResult(check_name="table3_balance", asset_key="checks", passed=held == len(balance),
-                              severity=dg.AssetCheckSeverity.WARN,
-                              metadata={"evaluated": len(balance), "held": held})
+    yield from results

@@ -61,15 +61,15 @@ def test_parse_new_parses_once_and_notices_withdrawals(tmp_path):
     night1.write(ManifestRow(url=url, portal_id="p", fetched_at="2026-11-27T00:00:00Z", outcome="stored",
                              sha256=sha, raw_path=str(path), content_type="text/html; charset=utf-8"))
     night1.close()
-    first = parse_new(tmp_path, {})
+    first = parse_new(tmp_path)
     assert (first.parsed, first.years_changed, dict(first.statuses)) == (1, {2021}, {"ok": 1})
-    again = parse_new(tmp_path, {})
+    again = parse_new(tmp_path)
     assert (again.parsed, again.unchanged, again.years_changed) == (0, 1, set())
     night2 = ManifestWriter(tmp_path, "2-night")
     night2.write(ManifestRow(url=url, portal_id="p", fetched_at="2026-11-28T00:00:00Z", outcome="withdrawn",
                              status=404, change="withdrawn"))
     night2.close()
-    gone = parse_new(tmp_path, {})
+    gone = parse_new(tmp_path)
     assert (gone.withdrawn, gone.years_changed) == (1, {2021})
     assert all_results(tmp_path) == []
 
@@ -100,14 +100,14 @@ def test_a_document_that_breaks_processing_is_logged_not_fatal(tmp_path, monkeyp
                                  outcome="stored", sha256=sha, raw_path=str(path)))
     writer.close()
 
-    def explode(data, row, portal=None, parent=None):
+    def explode(data, row, portal=None, parent=None, **kwargs):
         if row["url"].endswith("1.htm"):
             raise RuntimeError("resolver exploded")
-        return real(data, row, portal, parent)
+        return real(data, row, portal, parent, **kwargs)
 
     real = publish.process_document
     monkeypatch.setattr(publish, "process_document", explode)
-    run = publish.parse_new(tmp_path, {})
+    run = publish.parse_new(tmp_path)
     assert run.parsed == 2 and run.statuses["error"] == 1
     log = {row["url"]: row for row in publish.document_log(tmp_path)}
     assert log["http://a.test/1.htm"]["parse_status"] == "error"
@@ -128,9 +128,9 @@ def test_the_parsed_index_selects_years_and_survives_being_lost(tmp_path):
         writer.write(ManifestRow(url=f"http://p.test/{n}.htm", portal_id="p", fetched_at="2026-11-27T00:00:00Z",
                                  outcome="stored", sha256=sha, raw_path=str(path), content_type="text/html"))
     writer.close()
-    assert parse_new(tmp_path, {}).years_changed == {2019, 2021}
+    assert parse_new(tmp_path).years_changed == {2019, 2021}
     assert [r["report"]["report_year"] for r in all_results(tmp_path, years={2021})] == [2021]
     assert sorted(row["report_year"] for row in document_log(tmp_path)) == [2019, 2021]
     (tmp_path / "parsed" / "index.json").unlink()
-    again = parse_new(tmp_path, {})  # the index is rebuilt from the result files: nothing re-parsed
+    again = parse_new(tmp_path)  # the index is rebuilt from the result files: nothing re-parsed
     assert (again.parsed, again.unchanged) == (0, 2)
