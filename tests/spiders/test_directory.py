@@ -77,7 +77,8 @@ def test_curated_registry_is_an_overlay_that_wins():
     assert pingtan.site_code == "3590000001" and pingtan.origin("site_code") == "directory"
     assert pingtan.origin("seed_urls") == "curated"
     mee = merged["100000-mee"]
-    assert mee.family and mee.origin("family") == "curated" and mee.origin("home_url") == "directory"
+    assert mee.family and mee.origin("family") == "curated" and mee.origin("site_code") == "directory"
+    assert mee.organiser == "生态环境部" and mee.origin("home_url") == "curated"
     assert merged["510132-xinjin"].source == "directory"
     assert len(merged) == len(curated) + 1  # only 新津 is new
 

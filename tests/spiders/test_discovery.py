@@ -16,7 +16,14 @@ import pytest
 from nianbao.demo_portal.core import DemoServer
 from nianbao.demo_portal.sites import BLOCKED_HOSTS, build_portal
 from spiders import registry
-from spiders.discovery import BUDGET, annual_label, annual_path, discover_offline, read_page, rediscover_reason
+from spiders.discovery import (
+    BUDGET,
+    annual_label,
+    annual_path,
+    discover_offline,
+    read_page,
+    rediscover_reason,
+)
 
 from .helpers import ARCHETYPES, ROOT
 
