@@ -149,7 +149,7 @@ def classify_agency(
         div = regions.resolve_name(n, year or 2020)
         level = div.level if div else _relative_level(rest)
     local = bool(places) or regions.mentions_place(n) or _relative_level(rest) is not None
-    local = local or any(alias in n for alias in regions.ALIASES)
+    local = local or any(alias in n for alias in regions.ALIASES) or regions.near_any(n, year or 2020)
     if _JUDICIAL.search(rest):
         return "other", level
     town = extract_township(n)

