@@ -29,9 +29,9 @@ from pipeline.report_meta import (
     page_meta,
     pick_title,
     publish_date,
-    report_year,
     section6,
     template_cited,
+    year_with_source,
 )
 from pipeline.templates import (
     applicant_headers,
@@ -174,7 +174,7 @@ def _parse(data: bytes, report: dict, url, media_type, filename) -> ParseResult:
     title = pick_title(meta, text)
     report["title"] = title
     report["text_head"] = _text_head(text, title)
-    report["report_year"] = report_year(title, text)
+    report["report_year"], report["year_source"] = year_with_source(title, text)
     report["publish_date"] = publish_date(meta, text)
     report["template_cited"] = template_cited(text)
     report["text_section6"] = section6(text)
