@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	@command -v chromium >/dev/null 2>&1 || apt-get install -y -q chromium fonts-wqy-microhei \
+		|| echo "chromium not installed: the report page's browser tests will be skipped"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -13,9 +13,23 @@ from .commands.demo import demo_registry_path
 __all__ = ["demo_registry_path", "main"]
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from pipeline.schema import SCHEMA_VERSION
+
+    try:
+        own = version("nianbao")
+    except PackageNotFoundError:
+        own = "unknown"
+    return f"nianbao {own} (dataset schema {SCHEMA_VERSION})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nianbao",
                                      description="China's government information disclosure annual reports as one dataset")
+    parser.add_argument("--version", action="version", version=_version(),
+                        help="print the nianbao and dataset schema versions and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
