@@ -52,6 +52,7 @@ REPORTS = pa.schema(
     [
         ("report_id", pa.string()),  # one per (agency, report year), stable across runs
         ("report_year", pa.int16()),
+        ("year_source", pa.string()),  # title / period / body_title / body_sentence / table_caption / listing / publish_date
         ("title", pa.string()),  # the report's title as published
         ("agency_name", pa.string()),  # as printed
         ("agency_name_norm", pa.string()),  # canonical agency name (place + organ), the deduplication key
@@ -60,7 +61,7 @@ REPORTS = pa.schema(
         ("is_regional_aggregate", pa.bool_()),  # the report sums every agency of a region (全区各级行政机关)
         ("admin_level", pa.string()),  # national / provincial / prefectural / county / township
         ("region_code", pa.string()),  # GB/T 2260, 6 digits
-        ("region_source", pa.string()),  # registry / site_id_code / agency_name / breadcrumb
+        ("region_source", pa.string()),  # credit_code registry site_id_code agency_name agency_name_ocr domain breadcrumb
         ("province", pa.string()),  # names as valid in the report year
         ("prefecture", pa.string()),  # null for 直辖 districts and 省直辖县级 units
         ("county", pa.string()),
