@@ -163,3 +163,12 @@ def test_nianbao_listing_missing_file_is_one_line_exit_2(tmp_path):
     proc = _cli(str(tmp_path / "nope.html"), "--url", "http://x.gov.cn/")
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "no such file" in proc.stderr
+
+
+def test_generic_reader_on_a_real_page_it_has_no_family_code_for():
+    """Forced to the generic family, the Ordos page still yields its 4 reports, and its next page from the
+    pager's own index_1 link (the 尾页 anchor the page's script wrote)."""
+    listing = read_listing(ORDOS_URL, ORDOS.read_bytes(), family="generic")
+    assert listing.family == "generic"
+    assert [r.url for r in listing.reports] == [r.url for r in read_listing(ORDOS_URL, ORDOS.read_bytes()).reports]
+    assert listing.next_pages == [ORDOS_URL + "index_1.html"]
