@@ -336,6 +336,17 @@ def discover_offline(home_url: str, pages: dict[str, bytes | str], hosts: Iterab
     return walk.result()
 
 
+def load_updates(directory: str | Path) -> list[dict]:
+    """Registry updates from a directory of discovery results (``<portal id>.json`` each)."""
+    out = []
+    root = Path(directory)
+    for path in sorted(root.glob("*.json")) if root.is_dir() else []:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        result = Result(**{**data, "columns": [Column(**c) for c in data["columns"]]})
+        out.append(result.registry_update(path.stem))
+    return out
+
+
 def rediscover_reason(portal: dict, health: dict | None) -> str | None:
     """Why this portal's columns must be found again, or None. ``health`` is its row of
     ``pipeline.crawl_health.portal_health`` for the last crawl. A confirmed seed is never re-discovered

@@ -5,6 +5,7 @@ and the curated registry as an overlay that wins."""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import pytest
@@ -88,3 +89,38 @@ def test_registry_files_round_trip_as_json_and_yaml(tmp_path):
     for name in ("d.json", "d.yaml"):
         registry.write(records, tmp_path / name)
         assert set(registry.load(tmp_path / name)) == {r["id"] for r in records}
+
+
+def test_portals_command_imports_lists_and_shows_where_each_value_came_from(tmp_path, capsys):
+    from nianbao.cli import main
+
+    out = tmp_path / "directory.json"
+    assert main(["portals", "import", str(SAMPLE), "--output", str(out)]) == 0
+    assert "5 rows → 5 portals" in capsys.readouterr().out
+    found = tmp_path / "discovered"
+    found.mkdir()
+    (found / "510132-xinjin.json").write_text(json.dumps({
+        "home_url": "http://www.xinjin.gov.cn/", "family": "trs", "family_evidence": "TRS createPageHTML pager",
+        "requests": 4, "pages": [], "stopped": "done", "columns": [{
+            "url": "http://www.xinjin.gov.cn/zwgk/zfxxgknb/", "label": "政府信息公开年报", "kind": "column",
+            "evidence": ["link text '政府信息公开年报' on http://www.xinjin.gov.cn/zwgk/"], "family": "trs",
+            "family_evidence": "TRS createPageHTML pager", "found_on": "http://www.xinjin.gov.cn/zwgk/",
+            "reports_seen": 3, "confirmed": True}]}), encoding="utf-8")
+    common = ["--directory", str(out), "--discovered", str(found)]
+    assert main(["portals", "list", "--source", "directory", *common]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("510132-xinjin\ttrs\tdiscovered\tdirectory\t新津区人民政府") for line in lines)
+    assert any(line.startswith("350128-pingtan\tfujian_trs\tconfirmed\tcurated") for line in lines)
+    assert main(["portals", "show", "510132-xinjin", *common]) == 0
+    shown = capsys.readouterr().out
+    assert "home: http://www.xinjin.gov.cn/  [directory]" in shown
+    assert "family: trs TRS createPageHTML pager  [discovered]" in shown
+    assert "column: http://www.xinjin.gov.cn/zwgk/zfxxgknb/  [discovered]" in shown
+    assert "link text '政府信息公开年报'" in shown
+    assert main(["portals", "show", "350128-pingtan", *common]) == 0
+    shown = capsys.readouterr().out
+    assert "site code: 3590000001  [directory]" in shown and "region: 350128 county  [curated]" in shown
+    assert main(["portals", "show", "no-such-portal", *common]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nianbao portals list" in err[0]
+    assert main(["portals", "import", str(tmp_path / "missing.csv")]) == 2
