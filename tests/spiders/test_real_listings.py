@@ -172,3 +172,36 @@ def test_generic_reader_on_a_real_page_it_has_no_family_code_for():
     assert listing.family == "generic"
     assert [r.url for r in listing.reports] == [r.url for r in read_listing(ORDOS_URL, ORDOS.read_bytes()).reports]
     assert listing.next_pages == [ORDOS_URL + "index_1.html"]
+
+
+# No real capture of these shapes was found (SOURCES.md); the pages below are constructed after the request
+# shapes public crawler code sends, and say only what the reader does with such a page.
+def test_constructed_hanweb_server_side_list_pages_by_pagenum():
+    page = ('<ul><li><a href="/art/2023/3/1/art_1229_3801.html" title="某县2022年政府信息公开工作年度报告">某县…</a>'
+            '<span>2023-03-01</span></li><li><a href="/art/2023/2/1/art_1229_3700.html">关于春节的通知</a></li></ul>'
+            '<a href="/col/col1229/index.html?uid=5017&pageNum=2">下一页</a>')
+    listing = read_listing("http://www.x.gov.cn/col/col1229/index.html?uid=5017&pageNum=1", page, family="hanweb")
+    assert [(r.url, r.year, r.date) for r in listing.reports] == [
+        ("http://www.x.gov.cn/art/2023/3/1/art_1229_3801.html", 2022, "2023-03-01")]
+    assert listing.next_pages == ["http://www.x.gov.cn/col/col1229/index.html?uid=5017&pageNum=2"]
+
+
+def test_constructed_jpaas_json_wrapped_fragment_and_its_next_pageno():
+    html = ('<li><a href="/zwgk/art/2024/art_0123456789abcdef0123456789abcdef.html">'
+            '工业和信息化部政府信息公开工作2023年度报告</a><span>2024-01-30</span></li>')
+    body = json.dumps({"success": True, "data": {"html": html}})
+    url = ("https://www.miit.gov.cn/api-gateway/jpaas-publish-server/front/page/build/unit?pageId=c52d&"
+           'paramJson={"pageNo":1,"pageSize":1}')
+    listing = read_listing(url, body)
+    assert listing.family == "hanweb_jpaas"
+    assert [(r.year, r.date) for r in listing.reports] == [(2023, "2024-01-30")]
+    (nxt,) = listing.next_pages
+    assert json.loads(parse_qs(urlsplit(nxt).query)["paramJson"][0]) == {"pageNo": 2, "pageSize": 1}
+
+
+def test_constructed_module_page_names_the_other_years_as_sub_columns():
+    base = "http://www.zoucheng.gov.cn/module/xxgk/xxgkAnnualReport.jsp?area=11370883004325769B&fbtime="
+    page = f'<a href="{base}2020">2020</a><a href="{base}2019">2019</a>'
+    listing = read_listing(base + "2021", page)
+    assert listing.family == "annual_report_module"
+    assert listing.columns == [base + "2020", base + "2019"]
