@@ -68,6 +68,10 @@ COLUMN_TEXT = re.compile(r"(?:信息公开|政务公开)?(?:工作)?(?:年报|�
 COLUMN_PATH = re.compile(r"(?:zfxxgknb|xxgknb|gknb|ndbg|nianbao|xxgkndbg)[^/]*/(?:index\.s?html?)?$|/(?:19|20)\d{2}n(?:b)?/$", re.I)
 
 
+# a registry record's family yields to a detected variant of it (a 动静结合 column is a TRS column too)
+REFINES = {"trs": ("fujian_trs",), "hanweb": ("hanweb_jpaas",)}
+
+
 @dataclass(frozen=True)
 class Entry:
     """One item a listing links to."""
@@ -556,7 +560,7 @@ def read_listing(url: str, body: bytes | str, content_type: str | None = None, f
     it is detected from the page's own markers."""
     text = decode(body, content_type)
     detected, evidence = detect_family(url, text)
-    if family is None:
+    if family is None or detected in REFINES.get(family, ()):
         family = detected
     else:
         evidence = f"given: {family}" + (f"; detected {detected}: {evidence}" if detected != family else "")

@@ -16,6 +16,7 @@ from scrapy.utils.test import get_crawler
 
 from spiders.detect import detect_family
 from spiders.families.generic import ListingSpider
+from spiders.families.trs import TrsSpider
 from spiders.listing import gkmlpt_categories, gkmlpt_tree, list_model, read_listing
 
 HERE = Path(__file__).parent
@@ -126,11 +127,12 @@ def test_nested_gkmlpt_category_tree_is_walked():
     assert listing.columns == ["http://jr.sz.gov.cn/gkmlpt/api/all/2819?page=1&sid=755031"]
 
 
-def test_listing_spider_asks_the_fujian_list_api_by_post():
-    portal = {"id": "350128-pingtan", "name": "平潭", "hosts": ["www.pingtan.gov.cn"], "family": "fujian_trs",
+@pytest.mark.parametrize("spidercls, family", [(ListingSpider, "fujian_trs"), (TrsSpider, "trs")])
+def test_spiders_ask_the_fujian_list_api_by_post(spidercls, family):
+    portal = {"id": "350128-pingtan", "name": "平潭", "hosts": ["www.pingtan.gov.cn"], "family": family,
               "seed_urls": [PINGTAN_URL]}
-    crawler = get_crawler(ListingSpider)
-    spider = ListingSpider.from_crawler(crawler, portal=json.dumps(portal, ensure_ascii=False))
+    crawler = get_crawler(spidercls)
+    spider = spidercls.from_crawler(crawler, portal=json.dumps(portal, ensure_ascii=False))
     response = HtmlResponse(PINGTAN_URL, body=PINGTAN.read_bytes(), encoding="utf-8",
                             request=spider.request(PINGTAN_URL, spider.parse_listing, kind="listing",
                                                    column=PINGTAN_URL))
@@ -205,3 +207,10 @@ def test_constructed_module_page_names_the_other_years_as_sub_columns():
     listing = read_listing(base + "2021", page)
     assert listing.family == "annual_report_module"
     assert listing.columns == [base + "2020", base + "2019"]
+
+
+def test_a_registry_record_saying_trs_still_reaches_the_list_api_of_a_dynamic_static_column():
+    """The starter registry calls 平潭 a TRS site; the page's own listModel marker refines that."""
+    listing = read_listing(PINGTAN_URL, PINGTAN.read_bytes(), family="trs")
+    assert listing.family == "fujian_trs" and len(listing.reports) == 10
+    assert urlsplit(listing.next_pages[0]).path == "/fjdzapp/search"
