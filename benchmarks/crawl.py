@@ -5,6 +5,12 @@ It starts the demo portal itself, crawls all archetypes twice (the second crawl 
 cost), scores the first crawl against the truth manifest and prints, as its last line:
 
     crawl: recall=<0..1> precision=<0..1> recrawl_ratio=<n> pages_per_s=<n> bench_ratio=<n> peak_rss_mb=<n>
+           import_15k_s=<n> discovery_requests=<n> discovery_found=<0..1>
+
+``import_15k_s``: seconds to import a 15,000-row directory (GBK CSV in a zip, the real download's packaging,
+rows in the sample file's layout) into registry records and write them. ``discovery_requests``: the most
+requests column discovery spent on one demo portal (home page to column); ``discovery_found``: the share of
+the demo registry's seed columns it found from the home pages alone.
 
 ``pages_per_s`` counts every response the crawl received over the longest crawler's elapsed time (Scrapy's
 own clock, as ``scrapy bench`` reports), so interpreter start-up is excluded from both.
@@ -47,6 +53,61 @@ def crawl(server: DemoServer, data: Path, run_id: str) -> dict:
             "wall": time.monotonic() - started}
 
 
+def import_benchmark(n: int = 15_000) -> float:
+    """Seconds to import an ``n``-row directory zip (GBK CSV) and write the registry records."""
+    import csv
+    import io
+    import zipfile
+
+    from spiders import directory, registry
+
+    sample = ROOT / "tests" / "spiders" / "fixtures" / "directory" / "directory-sample-layout.csv"
+    header, *rows = list(csv.reader(io.StringIO(sample.read_bytes().decode("utf-8-sig"))))
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\r\n")
+    out.writerow(header)
+    for i in range(n):
+        name, url, org, sup, code, icp, police, area, kind = rows[i % len(rows)]
+        region = "100000" if code.startswith("bm") else code[:6]
+        site = f"{region[:4]}{i:06d}" if not code.startswith("bm") else f"bm{i:08d}"
+        out.writerow([f"{name}{i}", f"http://s{i}.{url.split('//')[-1].strip('/')}/", org, sup, site, icp, police,
+                      area, kind])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "directory.zip"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("directory.csv", buf.getvalue().encode("gb18030"))
+        started = time.perf_counter()
+        report = directory.import_files([path])
+        registry.write([r.as_registry() for r in report.records], Path(tmp) / "directory.json")
+        elapsed = time.perf_counter() - started
+    if len(report.records) != n:
+        raise RuntimeError(f"import kept {len(report.records)} of {n} rows: {report.rejected[:3]}")
+    return elapsed
+
+
+def discovery_benchmark(server: DemoServer) -> tuple[int, float]:
+    """(most requests spent on one portal, share of seed columns found) of discovery over the demo portal."""
+    from spiders import registry
+
+    portals = registry.load(ARCHETYPES)
+    before = len(server.portal.requests)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, "-m", "spiders.discovery", "--registry", ARCHETYPES, "--out", tmp,
+                        "--proxy", server.proxy_url], cwd=ROOT, check=True, capture_output=True,
+                       env={**os.environ, "NIANBAO_LOG_LEVEL": "WARNING"})
+        results = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in Path(tmp).glob("*.json")}
+    asked = server.portal.requests[before:]
+    most, seeds, found = 0, 0, 0
+    for pid, portal in portals.items():
+        most = max(most, len([r for r in asked if r[1] in portal.hosts and r[2] != "/robots.txt"]))
+        confirmed = {c["url"] for c in results.get(pid, {}).get("columns", []) if c["confirmed"]}
+        if results.get(pid, {}).get("stopped") in ("blocked",) or pid.endswith("oldzhen"):
+            continue  # bot walls and robots.txt refusals: nothing to find, by design
+        seeds += len(portal.seed_urls)
+        found += len(set(portal.seed_urls) & confirmed)
+    return most, found / seeds
+
+
 def scrapy_bench(seconds: int) -> float:
     """Pages per second of ``scrapy bench`` (its own local server and link-following spider)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -78,12 +139,15 @@ def main(argv: list[str] | None = None) -> int:
                 recrawl = second["requests"] / first["requests"]
                 print(f"first crawl: {first['requests']} requests, {first['responses']} responses in "
                       f"{first['elapsed']:.1f} s ({first['wall']:.1f} s wall); second crawl: {second['requests']} requests")
+        discovery_requests, discovery_found = discovery_benchmark(server)
     peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    import_s = import_benchmark()
     bench = scrapy_bench(bench_seconds)
     ours = max(rates)
     print(f"scrapy bench: {bench:.1f} pages/s; nianbao: {ours:.1f} pages/s (best of {rounds})")
     print(f"crawl: recall={result.recall:.3f} precision={result.precision:.3f} recrawl_ratio={recrawl:.4f} "
-          f"pages_per_s={ours:.1f} bench_ratio={ours / bench:.2f} peak_rss_mb={peak_rss_mb:.0f}")
+          f"pages_per_s={ours:.1f} bench_ratio={ours / bench:.2f} peak_rss_mb={peak_rss_mb:.0f} "
+          f"import_15k_s={import_s:.2f} discovery_requests={discovery_requests} discovery_found={discovery_found:.3f}")
     return 0
 
 

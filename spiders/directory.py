@@ -26,6 +26,7 @@ COLUMNS = ("网站名称", "首页网址", "主办单位", "主管单位", "政�
 NATIONAL_CODE = "100000"  # pipeline.who.NATIONAL_CODE: GB/T 2260 has no code for the nation
 _SITE_CODE = re.compile(r"^(?:\d{10}|bm\d{8})$", re.I)
 _SLUG_DROP = re.compile(r"^(?:www\d?|web)\.|\.gov\.cn$|\.(?:com|org|net)(?:\.cn)?$|\.cn$")
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
 _TOWNSHIP = re.compile(r"(?:镇|乡|街道|街道办事处)(?:人民政府)?$")
 
 
@@ -174,8 +175,7 @@ def slug(url: str) -> str:
     parts = urlsplit(url)
     host = _SLUG_DROP.sub("", _SLUG_DROP.sub("", parts.hostname or ""))
     words = [*host.split("."), *(p for p in parts.path.split("/") if p and "." not in p)]
-    text = "-".join(re.sub(r"[^a-z0-9]+", "-", w.lower()).strip("-") for w in words)
-    return re.sub(r"-{2,}", "-", text).strip("-") or "site"
+    return _NON_SLUG.sub("-", "-".join(words).lower()).strip("-") or "site"
 
 
 @dataclass

@@ -171,7 +171,8 @@ def write(records: list[dict], path: str | Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".json":
-        text = json.dumps({"portals": records}, ensure_ascii=False, indent=0)
+        # one record per line, with the C encoder (any indent would fall back to the pure-Python one)
+        text = '{"portals": [\n' + ",\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n]}\n"
     else:
         text = yaml.dump({"portals": records}, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
                          allow_unicode=True, sort_keys=False)
