@@ -33,6 +33,7 @@ from pipeline.report_meta import (
     template_cited,
     year_with_source,
 )
+from pipeline.tables import expand_runs
 from pipeline.templates import (
     applicant_headers,
     classify_rule,
@@ -278,7 +279,9 @@ def classify(rows: list[list[str]]) -> str | None:
     blob = "|".join(label_key(c) for c in seen if len(c) < 200)
     scores = {k: sum(1 for m in marks if m in blob) for k, marks in kind_marks().items()}
     t3, t4, t2 = classify_rule("t3"), classify_rule("t4"), classify_rule("t2")
-    small = len(rows) <= t4.get("max_rows", 8)
+    # At most max_rows rows, or one data row under any number of header lines (one cell per line).
+    value_rows = sum(1 for r in rows if any(_is_value(x) for x in r))
+    small = len(rows) <= t4.get("max_rows", 8) or value_rows == 1
     if scores["t3"] >= t3["min_markers"]:
         return "t3"
     if scores["t4"] >= t4["min_markers"] and scores["t3"] <= t4.get("max_t3_markers", 1) and small:
@@ -535,7 +538,10 @@ def _map_t3(table: Table, generation: str) -> list[dict]:
                 continue
             seen_ids.add(rid[c])
             cells.append((c, row[c]))
-        if not cells or all(not _is_value(x) and x.strip() for _, x in cells):
+        if table.row_len is not None:
+            cells = [(c, x) for c, x in cells if c < table.row_len[r]]
+            cells = _expand_collapsed(cells, len(APPLICANT_TYPES), _t3_row_ok)
+        if not cells or all(x is not None and not _is_value(x) and x.strip() for _, x in cells):
             continue
         # Row code: most specific label, then the joined path, then template position.
         m = None
@@ -558,12 +564,31 @@ def _map_t3(table: Table, generation: str) -> list[dict]:
         apps = _assign_applicants(cells, col_app)
         row_label = " ".join(labels) if labels else None
         for (c, raw), (app, how) in zip(cells, apps, strict=False):
-            if app is None:
+            if app is None or raw is None:
                 continue
             mm = method if how == "header" else ("positional" if method != "positional" else method)
             out.append(_fact(code, app, raw, None, row_label, col_hdr[c] or None, "t3", r, c, mm,
                              score if how == "header" else min(score, 0.9)))
     return _dedupe_first(out)
+
+
+def _t3_row_ok(vals: list[float]) -> bool:
+    return abs(sum(vals[:6]) - vals[6]) < 1e-9
+
+
+def _t4_row_ok(vals: list[float]) -> bool:
+    return all(abs(sum(vals[b:b + 4]) - vals[b + 4]) < 1e-9 for b in (0, 5, 10))
+
+
+def _expand_collapsed(cells: list[tuple[int, str]], n: int, check) -> list[tuple[int, str | None]]:
+    """A flattened row that printed fewer than n value cells: read each as a run of equal cells when
+    the row's identity settles it (tables.expand_runs). A slot the readings disagree on is None."""
+    if not 0 < len(cells) < n or not all(_is_value(x) for _, x in cells):
+        return cells
+    slots = expand_runs([x for _, x in cells], n, check)
+    if slots is None:
+        return cells
+    return [(cells[i][0], cells[i][1]) if i is not None else (cells[0][0], None) for i in slots]
 
 
 def _assign_applicants(cells: list[tuple[int, str]], col_app: list[str | None]) -> list[tuple[str | None, str]]:
@@ -629,6 +654,14 @@ def _map_t4(table: Table) -> list[dict]:
                 cells.append((c, x))
         if len(cells) > len(best_cells):
             best_r, best_cells = r, cells
+    if best_r is not None and table.row_len is not None:
+        n = len(t4_order())
+        best_cells = [(c, x) for c, x in best_cells if c < table.row_len[best_r]]
+        expanded = _expand_collapsed(best_cells, n, _t4_row_ok)
+        if len(expanded) == n:
+            method = "positional"
+            return [_fact(code, "na", raw, None, None, None, "t4", best_r, c, method, 0.6)
+                    for (c, raw), code in zip(expanded, t4_order(), strict=True) if raw is not None]
     if best_r is None or len(best_cells) < 3:
         return []
     out = []
@@ -716,6 +749,8 @@ def _map_t2(table: Table, generation: str) -> list[dict]:
         collecting_header = False
         prefix, row_method, row_score = hit
         values = cells[1:]
+        if table.row_len is not None:
+            values = [(c, x) for c, x in values if c < table.row_len[r]]
         if not values:
             continue
         assigned: list[tuple[int, str, str | None, str | None, str]] = []
@@ -730,8 +765,12 @@ def _map_t2(table: Table, generation: str) -> list[dict]:
                 assigned.append((c, raw, hit2[0] if hit2 else None, h, "positional"))
         else:
             order = t2_order(generation).get(prefix, ())
+            if table.row_len is not None and 0 < len(values) < len(order):
+                values = [(c, x) for c, x in _expand_collapsed(values, len(order), None)]
+            unit_of_col = {hit2[0]: h for hit2, h in hdr_suffix if hit2}
             for (c, raw), suffix in zip(values, order, strict=False):
-                assigned.append((c, raw, suffix, None, "positional"))
+                if raw is not None:
+                    assigned.append((c, raw, suffix, unit_of_col.get(suffix), "positional"))
         used: set[str] = set()
         for c, raw, suffix, h, how in assigned:
             if not suffix:

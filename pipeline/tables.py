@@ -7,9 +7,11 @@ expansion below is linear in the number of cells and never trusts a span beyond 
 from __future__ import annotations
 
 import re
+from itertools import combinations
 
 from lxml import etree
 
+from pipeline.numbers import parse_cell
 from pipeline.readers.base import Table
 
 _WS = re.compile(r"\s+")
@@ -128,6 +130,42 @@ def expand_table(table) -> Table:
             row.extend([""] * pad)
             rid.extend([-1] * pad)
     return Table(rows=grid, ids=ids)
+
+
+def run_expansions(cells: list[str], n: int, check=None, limit: int = 5000) -> list[tuple[int, ...]]:
+    """Every way to read k printed cells as n cells where each printed cell stands for a run of equal
+    neighbours (an export that drops a line equal to the one before it prints '0' once for fifteen zero
+    cells), keeping those whose numbers pass the row's own identity ``check``. Each reading is the index
+    of the printed cell behind every one of the n slots."""
+    k = len(cells)
+    if k == 0 or k > n or any(cells[i] == cells[i + 1] for i in range(k - 1)):
+        return []  # two equal printed neighbours: the export did not collapse runs here
+    vals = [parse_cell(x).value for x in cells]
+    out: list[tuple[int, ...]] = []
+    for cuts in combinations(range(1, n), k - 1):
+        bounds = (0, *cuts, n)
+        idx = tuple(i for i in range(k) for _ in range(bounds[i + 1] - bounds[i]))
+        if check is not None:
+            nums = [vals[i] for i in idx]
+            if any(v is None for v in nums) or not check(nums):
+                continue
+        out.append(idx)
+        if len(out) > limit:
+            break
+    return out
+
+
+def expand_runs(cells: list[str], n: int, check=None) -> list[int | None] | None:
+    """For each of the n slots, the printed cell it reads (see run_expansions); None for a slot whose
+    value the valid readings disagree on; None overall when no reading passes the check."""
+    sols = run_expansions(cells, n, check)
+    if not sols:
+        return None
+    out: list[int | None] = []
+    for j in range(n):
+        vals = {cells[s[j]] for s in sols}
+        out.append(sols[0][j] if len(vals) == 1 else None)
+    return out
 
 
 _SPLIT = re.compile(r"\s*\|\s*|\t+|\s{2,}|(?<=[\d\-—–])\s+(?=[\d\-—–+])")

@@ -15,6 +15,9 @@ class Table:
     # Which slots came from the same source cell (ids[r][c]; -1 = padding), where the format says so:
     # it tells one merged cell from two equal neighbours. None: every slot is its own cell.
     ids: list[list[int]] | None = None
+    # Printed cells per row where a reader padded ragged rows (flattened text): slots past it were not
+    # printed at all, which is not the same as a printed blank cell. None: every slot was printed.
+    row_len: list[int] | None = None
 
 
 @dataclass

@@ -97,7 +97,7 @@ def text_tables(text: str) -> list[Table]:
             continue
         width = max(len(r) for r in region)
         grid = [r + [""] * (width - len(r)) for r in region]
-        out.append(Table(rows=grid, origin=f"text region #{i}"))
+        out.append(Table(rows=grid, origin=f"text region #{i}", row_len=[len(r) for r in region]))
     return out
 
 

@@ -1,0 +1,38 @@
+"""Layouts real portals print tables in, each on a real fixture where one exists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.parse import parse_document
+from pipeline.tables import expand_runs, run_expansions
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "real"
+
+
+def _facts(path: Path) -> dict[str, dict]:
+    res = parse_document(path.read_bytes(), filename=path.name)
+    return {f"{f['indicator']}|{f['applicant_type']}": f for f in res.facts}
+
+
+def test_collapsed_runs_are_settled_by_the_row_identity() -> None:
+    t3_ok = lambda v: sum(v[:6]) == v[6]  # noqa: E731
+    assert expand_runs(["2", "0", "2"], 7, t3_ok) == [0, 1, 1, 1, 1, 1, 2]
+    assert expand_runs(["0"], 15) == [0] * 15
+    assert run_expansions(["0", "1", "4"], 7, t3_ok) == [(0, 0, 1, 1, 1, 1, 2)]  # 0,0,1,1,1,1 | 4
+    # 0 / 2 / 0 / 2: the applicant column of the 2 is not settled, so only the first and the total are.
+    assert expand_runs(["0", "2", "0", "2"], 7, t3_ok) == [0, None, None, None, None, 2, 3]
+    assert expand_runs(["0", "0"], 7) is None  # equal neighbours were printed: not a collapsed run
+
+
+def test_cell_per_line_archive_with_collapsed_equal_cells() -> None:
+    """莆田市科技局 2022 (archive text, one cell per line, a run of equal cells printed once)."""
+    got = _facts(FIX / "putian-kjj" / "t20230112_1794364.archive.txt")
+    new = [got[f"apply.new|{a}"]["value"] for a in ("natural_person", "org.commercial", "org.research",
+                                                    "org.public_interest", "org.legal_service", "org.other", "total")]
+    assert new == [2, 0, 0, 0, 0, 0, 2]
+    assert got["apply.result.total|total"]["value"] == 2  # the （七）总计 row
+    assert all(got[f"{b}.{s}|na"]["value"] == 0 for b in ("review", "litigation.direct", "litigation.after_review")
+               for s in ("upheld", "corrected", "other", "pending", "total"))  # table 四: '总计 0' after 30 header lines
+    assert [got[f"proactive.regulations.{s}|na"]["value"] for s in ("issued", "repealed", "in_force")] == [0, 0, 0]
+    assert [got[f"proactive.normative_docs.{s}|na"]["value"] for s in ("issued", "repealed", "in_force")] == [1, 0, 11]
