@@ -460,9 +460,14 @@ def main(argv: list[str] | None = None) -> int:
                         "portal whose seed is not confirmed)")
     parser.add_argument("--out", required=True, help="directory for one <portal id>.json result per portal")
     parser.add_argument("--proxy", help="demo portal address, for demo registries only")
+    parser.add_argument("--directory", help="imported national directory (nianbao portals import) to merge in")
     parser.add_argument("--budget", type=int, default=BUDGET, help="requests per portal")
     args = parser.parse_args(argv)
-    portals = registry.load(args.registry)
+    directory = registry.read_records(args.directory) if args.directory else []
+    portals = registry.merge(directory, registry.read_records(args.registry))
+    unknown = [p for p in args.portal if p not in portals]
+    if unknown:
+        raise SystemExit(f"no portal {unknown[0]!r} in the registry")
     chosen = [portals[p] for p in args.portal] if args.portal else [p for p in portals.values() if p.needs_discovery]
     if args.proxy and not all(p.demo for p in chosen):
         raise SystemExit("--proxy is for demo portals only")
