@@ -46,8 +46,12 @@ def test_every_golden_has_a_floor_and_a_real_fixture() -> None:
     for name, g in GOLDENS:
         path = FIXTURES / g["fixture"]
         assert path.is_file(), name
-        assert g["fixture"].startswith("real/" if g["split"] == "dev" else "real-holdout/"), name
-        assert g["source"]["repo"] and g["source"]["path"] and len(g["source"]["commit"]) == 40, name
+        if g["split"] == "holdout":
+            assert g["fixture"].startswith("real-holdout/") and "reused_from" not in g, name
+        else:
+            assert g["fixture"].startswith(("real/", "seed/")), name
+        if "reused_from" not in g:  # a new page: its archive copy is named down to the commit
+            assert g["source"]["repo"] and g["source"]["path"] and len(g["source"]["commit"]) == 40, name
         assert len(g["report"]["region_code"]) == 6 and g["report"]["template_generation"] in {"g0", "g1", "g2", "g3"}
 
 
