@@ -73,12 +73,14 @@ def pick_title(meta: dict[str, str], text: str) -> str | None:
 _CN_DIGITS = str.maketrans("〇零○O一二三四五六七八九", "0000123456789")
 _CN_YEAR = re.compile(r"[一二][〇零○O九][〇零○O一二三四五六七八九]{2}(?=\s*年)")
 _HEADING = re.compile(r"((?:19|20)\d\d)年度?[^。；;，,]{0,40}?(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:报告|年报)")
-# 特编制2023年政府信息公开年度报告 / 现将本机关2022年度政府信息公开工作年度报告公布如下
-_BODY_TITLE = re.compile(r"(?:编制|制作|编写|形成|发布|公布|现将|特将|向社会公开)[^。\n]{0,20}?((?:19|20)\d\d)\s*年度?"
+# 特编制2023年政府信息公开年度报告 / 制定莆田市科学技术局2022年度政府信息公开工作年度报告
+_BODY_TITLE = re.compile(r"(?:编制|制定|制作|编写|形成|发布|公布|现将|特将|向社会公开)[^。\n]{0,20}?((?:19|20)\d\d)\s*年度?"
                          r"[^。\n]{0,30}?(?:信息公开|政务公开)[^。\n]{0,8}?(?:年度报告|年报|工作报告)")
 # 本报告所列数据的统计期限自2023年1月1日起至2023年12月31日止 / 报告期为2023年1月1日至12月31日
+# The year reported is the period's end: the first reports (2008) count from 2003 ('自2003年1月1日起至
+# 2008年12月31日止', 莆田市人民政府 2008).
 _SPAN = re.compile(r"((?:19|20)\d\d)\s*年\s*0?1\s*月\s*0?1\s*日\s*(?:起)?\s*(?:至|到|—|－|-|～|~)\s*"
-                   r"(?:\1\s*年\s*)?12\s*月\s*31\s*日")
+                   r"(?:((?:19|20)\d\d)\s*年\s*)?12\s*月\s*31\s*日")
 _PERIOD_WORDS = re.compile(r"(?:报告期|统计期|本年度|报告年度)[^。\n]{0,8}?((?:19|20)\d\d)\s*年")
 # 2023年,通过政府门户网站… : a sentence (or paragraph) that opens on the year it reports.
 _OPENING = re.compile(r"(?:^|[。！；\n:：])\s*(?:[一二三四五六七八九十]+[、.．]\s*)?(?:总体情况\s*)?((?:19|20)\d\d)\s*年度?\s*[,，]")
@@ -108,10 +110,12 @@ def year_with_source(title: str | None, text: str) -> tuple[int | None, str | No
         if m:
             return int(m.group(1)), "title"
     head = text[:20000]  # \d and the bracket classes already accept full-width forms
-    for rx in (_SPAN, _PERIOD):
-        m = rx.search(_nfkc(head))
-        if m:
-            return int(m.group(1)), "period"
+    m = _SPAN.search(_nfkc(head))
+    if m:
+        return int(m.group(2) or m.group(1)), "period"
+    m = _PERIOD.search(_nfkc(head))
+    if m:
+        return int(m.group(1)), "period"
     m = _PERIOD_WORDS.search(_nfkc(head))
     if m:
         return int(m.group(1)), "period"

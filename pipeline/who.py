@@ -247,6 +247,7 @@ def enrich_report(report: dict, *, portal: dict | None = None) -> dict:
     printed = _meaningful(report.get("agency_name"))
     organ = printed or title_organ or content_source or crumb_organ or site_organ
     organ_names = [printed, title_organ, content_source, crumb_organ, site_organ]
+    organ_as_printed = organ
 
     site_id = (report.get("site_id_code") or "").strip()
     contexts = _contexts(report, portal, y)
@@ -255,8 +256,8 @@ def enrich_report(report: dict, *, portal: dict | None = None) -> dict:
     within = contexts[0][1].code if contexts else None
     named = _named(organ_names, y, within)
     named_source = "agency_name"
-    evidence = " ".join(filter(None, (title, report.get("text_head"), report.get("site_name"),
-                                      _join(report.get("breadcrumb")))))
+    # Not the page text: its link lists name the sibling counties (泗阳县 beside 沐阳县) and would mislead.
+    evidence = " ".join(filter(None, (title, report.get("site_name"), _join(report.get("breadcrumb")))))
     fix = _misprinted(organ_names, y, within, named, normalise_agency(evidence)) \
         if named is None or named.level != "county" else None
     if fix:
@@ -281,7 +282,8 @@ def enrich_report(report: dict, *, portal: dict | None = None) -> dict:
         crumb = regions.resolve_name(_join(report.get("breadcrumb")), y, within=within)
         if crumb:
             div, source = crumb, "breadcrumb"
-    if fix is None and div is not None and organ and named is None:
+    own_place = regions.resolve_name(normalise_agency(organ), y) if organ and div is not None else None
+    if fix is None and div is not None and organ and (own_place is None or own_place.code != div.code):
         # The place is known from the page; a one-character misprint of it in the organ name is then
         # certain enough to correct (沐阳县教育局 on shuyang.gov.cn → 沭阳县教育局).
         own = regions.near_name(normalise_agency(organ), y, within=div.code)
@@ -315,7 +317,7 @@ def enrich_report(report: dict, *, portal: dict | None = None) -> dict:
     out.update(
         report_year=int(year) if year else None,
         year_source=year_source,
-        agency_name=printed or organ,
+        agency_name=printed or organ_as_printed,
         region_code=region_code,
         region_source=source if region_code else None,
         province=div.province if div else None,
