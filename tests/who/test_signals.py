@@ -152,3 +152,10 @@ def test_breadcrumb_without_an_organ_names_none() -> None:
     assert report["breadcrumb"] == "首页 > 政务公开 > 政府信息公开 > 政府信息公开年报"
     out = enrich_report({**report, "title": None, "agency_name": None, "content_source": None, "site_name": None})
     assert out["agency_name"] is None
+
+
+def test_traditional_chinese_organ_name_resolves() -> None:
+    """The seed report's organ (张家界市永定区政府) printed in Traditional characters."""
+    out = enrich_report({"agency_name": "張家界市永定區政府", "report_year": 2018, "year_source": "title"})
+    assert (out["region_code"], out["region_source"], out["agency_name_norm"]) == (
+        "430802", "agency_name", "张家界市永定区人民政府")
