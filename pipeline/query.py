@@ -20,6 +20,12 @@ def tables_present(dataset_root: str | Path) -> list[str]:
     return partitioned + [t for t in UNPARTITIONED if (root / t / PART_FILE).exists()]
 
 
+def resolve_root(data: str | Path) -> Path:
+    """The dataset root of a data directory (``<data>/dataset``), or ``data`` itself when it already is one."""
+    data = Path(data)
+    return data if not tables_present(data / "dataset") and tables_present(data) else data / "dataset"
+
+
 def connect(dataset_root: str | Path, *, require: bool = False) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with one view per table present under ``dataset_root``.
 

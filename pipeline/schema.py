@@ -15,6 +15,7 @@ from .numbers import CANONICAL_MONEY, nfkc
 
 # Bumped on any change a reader would notice (a column added, removed, renamed or retyped).
 SCHEMA_VERSION = "2.0.0"
+VERSION_METADATA = {"nianbao.schema_version": SCHEMA_VERSION}  # stored in every Parquet file's schema
 
 # Money in the canonical unit, exactly: 51655052.62元 is 5165.505262 万元 (8 places hold 元 → 万元 with
 # cents and 千元/亿元 conversions).
@@ -90,7 +91,8 @@ REPORTS = pa.schema(
         ("has_table4", pa.bool_()),  # table 四 (review and litigation) found
         ("text_section6", pa.string()),  # text of section 六 (problems and improvements)
         ("n_sources", pa.int16()),  # copies found (mirrors, corrections)
-    ]
+    ],
+    metadata=VERSION_METADATA,
 )
 
 FACTS = pa.schema(
@@ -115,7 +117,8 @@ FACTS = pa.schema(
         ("source_text", pa.string()),  # the sentence, for prose facts
         ("content_sha256", pa.string()),  # raw bytes the fact was read from
         ("source_url", pa.string()),
-    ]
+    ],
+    metadata=VERSION_METADATA,
 )
 
 CHECKS = pa.schema(
@@ -130,7 +133,8 @@ CHECKS = pa.schema(
         ("expected", pa.float64()),  # the value the identity predicts
         ("observed", pa.float64()),  # the value printed
         ("detail", pa.string()),
-    ]
+    ],
+    metadata=VERSION_METADATA,
 )
 
 SOURCES = pa.schema(
@@ -147,7 +151,8 @@ SOURCES = pa.schema(
         ("is_correction", pa.bool_()),  # a re-issue (更正, 修订版 …)
         ("is_chosen", pa.bool_()),  # the copy the report row and its facts come from
         ("n_facts", pa.int32()),
-    ]
+    ],
+    metadata=VERSION_METADATA,
 )
 
 TABLES: dict[str, pa.Schema] = {"reports": REPORTS, "facts": FACTS, "checks": CHECKS, "sources": SOURCES}
@@ -170,7 +175,8 @@ DOCUMENTS = pa.schema(
         ("parse_reason", pa.string()),
         ("n_facts", pa.int32()),
         ("parser_version", pa.string()),
-    ]
+    ],
+    metadata=VERSION_METADATA,
 )
 
 # One row per (portal, report year): what the dataset holds and what it does not know (pipeline/coverage.py).
@@ -194,7 +200,8 @@ COVERAGE = pa.schema(
         ("parse_failed", pa.int32()),  # stored documents that could not be read
         ("partial", pa.int32()),  # reports without tables, unreadable, or with failed checks
         ("documents", pa.int32()),  # stored documents of that year
-    ]
+    ],
+    metadata=VERSION_METADATA,
 )
 
 # The indicator catalogue (spec/indicators.csv), one row per code and generation.
@@ -211,7 +218,8 @@ INDICATORS = pa.schema(
         ("applicant_breakdown", pa.bool_()),
         ("printed", pa.string()),  # yes / derived in that generation
         ("comparability_note", pa.string()),
-    ]
+    ],
+    metadata=VERSION_METADATA,
 )
 
 # GB/T 2260 administrative divisions, each as valid over [valid_from, valid_to] report years.
@@ -226,7 +234,8 @@ REGIONS = pa.schema(
         ("county", pa.string()),
         ("valid_from", pa.int16()),
         ("valid_to", pa.int16()),
-    ]
+    ],
+    metadata=VERSION_METADATA,
 )
 
 # Unpartitioned tables (one part-0.parquet each) and their schemas.

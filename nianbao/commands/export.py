@@ -10,9 +10,9 @@ from . import EXIT_BAD_INPUT, err
 
 def cmd_export(args: argparse.Namespace) -> int:
     from pipeline.export import WIDE, ExportError, fetch, write
-    from pipeline.query import tables_present
+    from pipeline.query import resolve_root, tables_present
 
-    root = Path(args.data) / "dataset"
+    root = resolve_root(args.data)
     if not tables_present(root):
         err(f"no dataset under {root}: pass --data DIR, the directory holding dataset/ (e.g. --data ./data)")
         return EXIT_BAD_INPUT
@@ -36,5 +36,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("csv", "xlsx", "parquet"),
                    help="output format (default: from the --output suffix, else csv)")
     p.add_argument("--output", required=True, help="file to write")
-    p.add_argument("--data", default="data", help="data directory holding dataset/ (default ./data)")
+    p.add_argument("--data", default="data", help="data directory holding dataset/ (default ./data; the dataset directory itself also works)")
     p.set_defaults(func=cmd_export)

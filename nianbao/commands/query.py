@@ -44,9 +44,9 @@ def render(columns: list[str], rows: list[tuple], fmt: str, max_rows: int | None
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from pipeline.query import NoDataset, connect
+    from pipeline.query import NoDataset, connect, resolve_root
 
-    root = Path(args.data) / "dataset"
+    root = resolve_root(args.data)
     try:
         con = connect(root, require=True)
     except NoDataset:
@@ -75,7 +75,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("query", help=f"run SQL over the dataset with DuckDB (views: {VIEWS})")
     p.add_argument("sql", help=f"the SQL statement; the views are {VIEWS}")
-    p.add_argument("--data", default="data", help="data directory holding dataset/ (default ./data)")
+    p.add_argument("--data", default="data", help="data directory holding dataset/ (default ./data; the dataset directory itself also works)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table",
                    help="table (aligned text, default), csv (text quoted, so codes stay text) or json (array of objects)")
     p.add_argument("--output", help="write the whole result to this file instead of printing it")

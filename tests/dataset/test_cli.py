@@ -37,6 +37,11 @@ def test_query_formats_keep_region_codes_as_text(release, capsys, fmt) -> None:
         assert out.splitlines()[0].split() == ["region_code", "report_year"] and "(2 rows)" in out
 
 
+def test_query_accepts_the_dataset_directory_itself(release, capsys) -> None:
+    assert main(["query", "--data", str(release["root"]), "--format", "csv", "SELECT count(*) AS n FROM coverage"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == '"n"'
+
+
 def test_query_output_file(release, tmp_path) -> None:
     out = tmp_path / "r.csv"
     assert main(["query", "--data", str(release["data"]), "--format", "csv", "--output", str(out),

@@ -85,6 +85,7 @@ def test_release_is_self_describing(release) -> None:
     assert fields["first_publish_date"]["type"] == "date" and "description" in fields["days_late"]
     for res in package["resources"]:
         for path in res["path"]:
+            assert pq.read_schema(root / path).metadata[b"nianbao.schema_version"] == SCHEMA_VERSION.encode()
             assert pq.read_schema(root / path).names == [f["name"] for f in res["schema"]["fields"]
                                                           if f["name"] != "report_year" or res["name"] not in (
                                                               "reports", "facts", "checks", "sources")]
