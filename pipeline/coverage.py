@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path, PurePath
 
 import pyarrow as pa
@@ -79,9 +80,9 @@ def write_documents(data_dir: str | Path, dataset_root: str | Path, log: list[di
     return write_unpartitioned(dataset_root, "documents", document_rows(data_dir, log), DOCUMENTS)
 
 
-def _read_unpartitioned(root: Path, name: str) -> list[dict]:
+def _read_unpartitioned(root: Path, name: str, columns: list[str]) -> list[dict]:
     path = root / name / PART_FILE
-    return pq.read_table(path).to_pylist() if path.exists() else []
+    return pq.read_table(path, columns=columns).to_pylist() if path.exists() else []
 
 
 def _key(portal_id: str | None, agency: str | None) -> str | None:
@@ -103,8 +104,11 @@ def build_coverage(data_dir: str | Path, dataset_root: str | Path | None = None,
     as_of = as_of or datetime.now(UTC).date()
     last_year = as_of.year - 1  # the latest report year that can exist
 
-    reports = [r for y in years_present(root, "reports") for r in read_table(root, "reports", y).to_pylist()]
-    documents = _read_unpartitioned(root, "documents")
+    columns = ["portal_id", "agency_name_norm", "agency_name", "region_code", "admin_level", "report_year",
+               "days_late", "parse_status"]
+    reports = [r for y in years_present(root, "reports")
+               for r in read_table(root, "reports", y).select(columns).to_pylist()]
+    documents = _read_unpartitioned(root, "documents", ["url", "portal_id", "report_year", "parse_status"])
     doc_year = {d["url"]: d.get("report_year") for d in documents}
 
     counts: dict[tuple[str, int | None], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -137,12 +141,14 @@ def build_coverage(data_dir: str | Path, dataset_root: str | Path | None = None,
         year = titles.report_year(row.get("title")) or doc_year.get(row.get("parent_url") or "")
         counts[(key, int(year) if year else None)][column] += 1
 
-    keys = sorted({k for k, _ in counts} | set(portals))
-    years_seen = [y for _, y in counts if y is not None]
-    first_default = min(years_seen, default=FIRST_REPORT_YEAR)
+    years_of: dict[str, list[int]] = defaultdict(list)
+    for k, y in counts:
+        if y is not None:
+            years_of[k].append(y)
+    first_default = min((y for ys in years_of.values() for y in ys), default=FIRST_REPORT_YEAR)
     rows = []
-    for key in keys:
-        key_years = [y for k, y in counts if k == key and y is not None]
+    for key in sorted({k for k, _ in counts} | set(portals)):
+        key_years = years_of.get(key, [])
         yearless = counts.get((key, None), {})
         meta = info.get(key, {})
         region = meta.get("region_code")
@@ -165,6 +171,7 @@ def build_coverage(data_dir: str | Path, dataset_root: str | Path | None = None,
     return rows_to_arrow(rows, COVERAGE)
 
 
+@lru_cache(maxsize=65536)
 def _province(region_code: str | None, year: int) -> str | None:
     if not region_code or region_code == "100000":
         return None
