@@ -152,6 +152,7 @@ class PortalSpider(scrapy.Spider):
         keep = next((k for suffix, k in POST_KEEP_IN_QUERY.items() if parts.path.endswith(suffix)), None)
         if keep is None:
             return self.request(url, callback, kind=kind, column=column, **meta)
+        meta["listing_as"] = url  # the reader needs the form too, to name the page after this one
         target = urlunsplit(parts._replace(query=urlencode({k: v for k, v in query.items() if k in keep})))
         form = {k: v for k, v in query.items() if k not in keep}
         return scrapy.FormRequest(target, formdata=form, callback=callback, errback=self.failed,
@@ -174,8 +175,13 @@ class PortalSpider(scrapy.Spider):
                 yield self.request(url, self.parse_attachment, kind="attachment", parent_url=row.get("parent_url"),
                                    title=row.get("title"), column=row.get("column"))
             elif kind == "listing" and self.retry_listing_callback and row.get("outcome") != "not_found":
-                yield self.request(url, getattr(self, self.retry_listing_callback), kind="listing",
-                                   column=row.get("column") or url)
+                yield self.follow(url, getattr(self, self.retry_listing_callback), kind="listing",
+                                  column=row.get("column") or url)
+
+    @staticmethod
+    def page_url(response: Response) -> str:
+        """The URL a listing page is read as: a POSTed list API page keeps its form in the query."""
+        return response.meta.get("listing_as") or response.url
 
     # -- listing decisions -------------------------------------------------------------------------
     def consider(self, url: str, title: str, listing_url: str, column: str | None = None, date: str | None = None,
@@ -320,7 +326,7 @@ class PortalSpider(scrapy.Spider):
 
     def failed(self, failure: Failure) -> Iterator:
         request = failure.request
-        url = (request.meta.get("redirect_urls") or [request.url])[0]
+        url = request.meta.get("listing_as") or (request.meta.get("redirect_urls") or [request.url])[0]
         status = None
         if failure.check(HttpError):
             status = failure.value.response.status

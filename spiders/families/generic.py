@@ -44,7 +44,7 @@ class ListingSpider(PortalSpider):
         meta = response.meta
         column = meta.get("column") or response.url
         walk_seen: frozenset[str] = meta.get("walk_seen") or frozenset()
-        listing = read_listing(response.url, response.body, content_type(response),
+        listing = read_listing(self.page_url(response), response.body, content_type(response),
                                family=None if self.family == "generic" else self.family)
         self.crawler.stats.inc_value(f"nianbao/listing/family/{listing.family}")
         tally = Tally()

@@ -38,7 +38,7 @@ class HanwebSpider(PortalSpider):
         """Consider every record of a page or group; yields requests, returns (tally, urls)."""
         tally = Tally()
         urls: list[str] = []
-        for entry in read_listing(response.url, response.body, content_type(response), family="hanweb").entries:
+        for entry in read_listing(self.page_url(response), response.body, content_type(response), family="hanweb").entries:
             urls.append(entry.url)
             if urlsplit(entry.url).hostname not in self.allowed_domains:
                 self.crawler.stats.inc_value("nianbao/listing/offsite_link")

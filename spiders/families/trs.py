@@ -38,7 +38,7 @@ class TrsSpider(PortalSpider):
 
     def parse_listing(self, response: Response) -> Iterator:
         column = response.meta.get("column") or response.url
-        listing = read_listing(response.url, response.body, content_type(response), family=self.family)
+        listing = read_listing(self.page_url(response), response.body, content_type(response), family=self.family)
         tally = Tally()
         for entry in listing.entries:
             if urlsplit(entry.url).hostname not in self.allowed_domains:
