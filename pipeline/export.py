@@ -11,6 +11,7 @@ import decimal
 from datetime import date, datetime
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -117,13 +118,19 @@ def write(table: pa.Table, output: str | Path, fmt: str, *, wide: bool = False) 
 
 
 def _write_csv(table: pa.Table, names: list[str], out: Path) -> None:
-    text = [pa.types.is_string(f.type) or pa.types.is_large_string(f.type) for f in table.schema]
-    with out.open("w", encoding="utf-8", newline="") as fh:
-        fh.write(",".join(csv_text(n) for n in names) + "\r\n")
-        for batch in table.to_batches(max_chunksize=50_000):
-            for row in zip(*(col.to_pylist() for col in batch.columns), strict=True):
-                fh.write(",".join(csv_text(v) if is_text and v is not None else csv_value(v)
-                                  for v, is_text in zip(row, text, strict=True)) + "\r\n")
+    """DuckDB's CSV writer (fast on tens of millions of rows), every text column force-quoted."""
+    con = duckdb.connect()
+    con.register("export_table", table)
+    select = ", ".join(f"{_ident(c)} AS {_ident(n)}" for c, n in zip(table.column_names, names, strict=True))
+    text = [_ident(n) for n, f in zip(names, table.schema, strict=True)
+            if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    quote = f", FORCE_QUOTE ({', '.join(text)})" if text else ""
+    path = out.as_posix().replace("'", "''")
+    con.execute(f"COPY (SELECT {select} FROM export_table) TO '{path}' (FORMAT csv, HEADER{quote})")
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def csv_text(value: object) -> str:
