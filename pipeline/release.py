@@ -57,8 +57,33 @@ CAVEATS = """\
 """
 
 
+# Meanings of columns that recur across tables, for fields whose schema line carries no comment.
+COMMON = {
+    "report_id": "the report (→ reports.report_id): one per agency × report year",
+    "report_year": "the statistical year the report covers (not the publication year); the partition key",
+    "url": "the document's URL", "source_url": "URL of the copy", "source_site": "host of the URL",
+    "portal_id": "registry id of the portal it was crawled from", "portal_name": "the portal's name in the registry",
+    "content_sha256": "SHA-256 of the raw bytes: data/raw/<sha[:2]>/<sha>.<ext>", "title": "title as published",
+    "publish_date": "publication date printed by the page", "fetched_at": "when it was downloaded (UTC)",
+    "n_facts": "facts read from it", "parser_version": "version of the parser that read it",
+    "template_generation": "table generation: g0 g1 g2 g3 unknown", "template_cited": "the template notice cited",
+    "parse_reason": "why the status is not ok", "region_code": "GB/T 2260 code, 6 digits, as text",
+    "province": "province name in that year", "county": "county-level name in that year",
+    "admin_level": "national provincial prefectural county township", "deadline": "last lawful publication day",
+    "col_idx": "column of the cell in its table", "match_score": "similarity of the printed label to the catalogue's",
+    "applicant_type": "applicant column the check or fact is about", "severity": "error (stated by the template) or warning",
+    "passed": "status = passed", "detail": "what was compared", "code": "identifier",
+    "generation": "table generation: g0 g1 g2 g3", "label_en": "English label", "label_zh": "Chinese label",
+    "unit": "canonical unit", "parent": "the code this one is a part of", "domain": "proactive apply review …",
+    "applicant_breakdown": "reported per applicant column in g2/g3", "comparability_note": "caveats, sources",
+    "name": "name", "level": "provincial prefectural county", "parent_code": "code of the parent division",
+    "prefecture": "prefecture-level name", "valid_from": "first report year the code and name are valid",
+    "valid_to": "last report year the code and name are valid",
+}
+
+
 def column_docs() -> dict[str, dict[str, str]]:
-    """table → column → the comment beside its field in ``pipeline/schema.py``."""
+    """table → column → the comment beside its field in ``pipeline/schema.py``, else its ``COMMON`` meaning."""
     source = inspect.getsource(schema)
     names = {"REPORTS": "reports", "FACTS": "facts", "CHECKS": "checks", "SOURCES": "sources",
              **{k.upper(): k for k in UNPARTITIONED}}
@@ -68,6 +93,11 @@ def column_docs() -> dict[str, dict[str, str]]:
         if table:
             docs[table] = {m.group(1): m.group(2).strip() for m in
                            re.finditer(r'^\s*\("(\w+)", [^\n]*?\),\s*#\s*(.*)$', block.group(2), re.M)}
+    for table, sch in all_schemas().items():
+        own = docs.setdefault(table, {})
+        for name in sch.names:
+            if name not in own and name in COMMON:
+                own[name] = COMMON[name]
     return docs
 
 

@@ -81,6 +81,7 @@ def test_release_is_self_describing(release) -> None:
     assert package["schema_version"] == SCHEMA_VERSION
     names = {r["name"]: r for r in package["resources"]}
     assert set(names) == {"reports", "facts", "checks", "sources", "documents", "coverage", "indicators", "regions"}
+    assert all(f.get("description") for r in package["resources"] for f in r["schema"]["fields"])
     fields = {f["name"]: f for f in names["reports"]["schema"]["fields"]}
     assert fields["first_publish_date"]["type"] == "date" and "description" in fields["days_late"]
     for res in package["resources"]:
