@@ -401,6 +401,8 @@ def _map_rows(table: Table, kind: str) -> list[dict]:
     ids = _ids(table)
     idx = row_index(kind)
     start, roles = _header_roles(rows)
+    if table.row_len is not None:
+        roles = {}  # one header cell per line: header positions say nothing about the data columns
     skip_cols = {roles.get("unit"), roles.get("value"), roles.get("cum"), roles.get("seq")} - {None}
     out: list[dict] = []
     last_pos = -1
@@ -495,7 +497,11 @@ def _map_t3(table: Table, generation: str) -> list[dict]:
         if sum(1 for x in row if _is_value(x)) >= 2 and any(_is_label(x) for x in row):
             first_data = r
             break
-        if any(label_key(x).startswith(("本年新收", "上年结转")) for x in row if x):
+        if any(label_key(x).startswith(("本年新收", "上年结转", "本年度新收", "上年度结转")) for x in row if x):
+            first_data = r
+            break
+        if any(_is_value(x) for x in row) and any(
+                _is_label(x) and row_index("t3").match(x) is not None for x in row[:2]):
             first_data = r
             break
     if first_data is None:

@@ -33,6 +33,17 @@ def _kind(cell: str) -> str:
     return "label"
 
 
+_NUMBER_ONLY = re.compile(r"^(?:\d{1,2}[.．、]|[(（][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．])$")
+_PUNCT_ONLY = re.compile(r"^[“”‘’\"'「」『』《》()（）]+$")
+_OPEN_END = re.compile(r"[“‘「『《(（]$")
+
+
+def _label_fragment(prev: str, line: str) -> bool:
+    """A label broken over lines (a cell whose <p> runs became lines): a row-number line ('4.', '（三）')
+    before its label, a lone quote or bracket, or a label ending in an open quote."""
+    return bool(_NUMBER_ONLY.match(prev) or _PUNCT_ONLY.match(line) or _OPEN_END.search(prev))
+
+
 def rebuild_rows(lines: list[str]) -> list[list[list[str]]]:
     """Group lines into table regions; each region is a list of rows [label, tokens…]."""
     regions: list[list[list[str]]] = []
@@ -64,6 +75,12 @@ def rebuild_rows(lines: list[str]) -> list[list[list[str]]]:
                 and len(cells) <= 3
                 and not re.match(r"^[(（][一二三四五六七八九十\d]+[)）]", first)
             ):
+                cur[0] += first
+                cur.extend(cells[1:])
+                continue
+            if cur is not None and len(cur) > 1 and first[:1] in "、.．" and re.fullmatch(r"\d{1,2}", cur[-1]):
+                first = cur.pop() + first  # '4' / '、其他类型答复数': the row number went to the row above
+            if cur is not None and len(cur) == 1 and _label_fragment(cur[0], first):
                 cur[0] += first
                 cur.extend(cells[1:])
                 continue

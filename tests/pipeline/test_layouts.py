@@ -36,3 +36,21 @@ def test_cell_per_line_archive_with_collapsed_equal_cells() -> None:
                for s in ("upheld", "corrected", "other", "pending", "total"))  # table 四: '总计 0' after 30 header lines
     assert [got[f"proactive.regulations.{s}|na"]["value"] for s in ("issued", "repealed", "in_force")] == [0, 0, 0]
     assert [got[f"proactive.normative_docs.{s}|na"]["value"] for s in ("issued", "repealed", "in_force")] == [1, 0, 11]
+
+
+def test_row_number_and_quote_lines_join_their_label() -> None:
+    """莆田市统计局 2020: '3.' / '危及' / '“' / '三安全一稳定' / '” 0' is one row; '4.' is no cell value."""
+    got = _facts(FIX / "putian-tjj" / "t20210111_1560147.archive.txt")
+    assert got["apply.result.withheld.security_stability|total"]["value"] == 0
+    assert got["apply.result.withheld.security_stability|total"]["row_label_raw"] == "3.危及“三安全一稳定”"
+    assert got["apply.result.unable.not_held|natural_person"]["value"] == 4
+
+
+def test_regional_form_one_header_cell_per_line() -> None:
+    """莆田市科技局 2016 regional form: header words one per line; 历年累计 never read as the year's value;
+    '4' / '、其他类型答复数' gives the row number back to its label."""
+    got = _facts(FIX / "putian-kjj" / "t20170113_1082210.archive.txt")
+    assert got["proactive.items_total|na"]["value"] == 34
+    assert got["proactive.channel.website|na"]["value"] == 34
+    assert got["apply.reply.refused|na"]["value"] == 0
+    assert got["apply.reply.other_type|na"]["value"] == 0
