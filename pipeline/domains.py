@@ -162,7 +162,11 @@ def domain_division(host: str | None, year: int, within: str | None = None) -> t
     found: Division | None = None
     used = ""
     for label in host_labels(host):
-        d = _resolve_label(label, year, found.code if found else within, full_only=found is not None)
+        scope = found.code if found else within
+        d = _resolve_label(label, year, scope, full_only=found is not None)
+        if d is None and label.startswith("zg") and len(label) >= 5:
+            # 中国 + place, a Jiangsu habit: zghaq.gov.cn is 淮安区.
+            d = _resolve_label(label[2:], year, scope, full_only=found is not None)
         if d is None:
             continue
         found, used = d, label

@@ -118,6 +118,8 @@ def test_misprinted_local_organ_is_not_taken_for_a_central_body() -> None:
         ("http://www.lianshui.gov.cn/", "320826"),  # 涟水县人民政府
         ("http://www.sihong.gov.cn/", "321324"),  # 泗洪县人民政府
         ("http://www.siyang.gov.cn/", "321323"),  # 泗阳县人民政府
+        ("http://www.zghaq.gov.cn/", "320803"),  # 淮安区人民政府: 中国 + 淮安区 initials
+        ("http://www.zghy.gov.cn/", None),  # 淮阴区人民政府: hy is the initials of too many counties
         ("http://xiangshui.yancheng.gov.cn//", "320921"),  # 响水县人民政府: county label under its city's
         ("http://ygfp.lyg.gov.cn/main", "320700"),  # 连云港阳光扶贫网
         ("http://jyt.jiangsu.gov.cn/", "320000"),  # 江苏省教育厅
