@@ -11,11 +11,11 @@ from .dataset import discard, promote, stage_year
 from .dedup import choose_versions
 from .manifest import latest_by_url, read_rows
 from .parsed_store import ParsedStore
-from .process import process_document
 from .rawstore import RawStore
 from .schema import exact_money
 from .version import changed_parts, parser_version
 from .who import enrich_report
+from .worker import process_budgeted as process_document  # a child process with a time/memory budget
 from .xyear import evaluate as evaluate_xyear
 from .year_checks import CheckOutcome, run_checks
 

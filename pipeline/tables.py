@@ -97,6 +97,8 @@ def expand_table(table) -> Table:
                     row.append(text)
                     rid.append(cid)
                     c += 1
+            if c >= _MAX_COLS:
+                break  # cells carried from above already fill the clamp: the rest of the row is dropped
             text = cell_text(td, nested)
             rs = _span(td.get("rowspan"))
             cs = _span(td.get("colspan"))

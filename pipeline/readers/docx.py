@@ -20,6 +20,7 @@ from pipeline.readers.base import ExtractedDocument, Table
 from pipeline.readers.office import UnreadableDocument
 
 _NUMBER = re.compile(r"[-+]?[\d,，.．]+%?")
+_MAX_GRID_COLS = 128  # Word's limit is 63; gridBefore 10^8 or gridSpan 10^6 must not become a list that long
 
 
 def _int_attr(el, tag: str, default: int) -> int:
@@ -48,13 +49,16 @@ def table_grid(table: DocxTable) -> tuple[list[list[str]], list[list[bool]], lis
     next_id = 0
     for tr in table._tbl.tr_lst:
         trpr = tr.trPr
-        col = _int_attr(trpr, qn("w:gridBefore"), 0)
+        col = min(max(0, _int_attr(trpr, qn("w:gridBefore"), 0)), _MAX_GRID_COLS)
         row: list[str] = [""] * col
         mask: list[bool] = [False] * col
         rid: list[int] = [-1] * col
         for tc in tr.tc_lst:
             tcpr = tc.tcPr
-            span = max(1, _int_attr(tcpr, qn("w:gridSpan"), 1))
+            # Word tables have at most 63 columns: a larger span or offset is clamped before any allocation
+            span = min(max(1, _int_attr(tcpr, qn("w:gridSpan"), 1)), _MAX_GRID_COLS - col)
+            if span <= 0:
+                break
             vmerge = tcpr.find(qn("w:vMerge")) if tcpr is not None else None
             is_continue = vmerge is not None and vmerge.get(qn("w:val"), "continue") == "continue"
             if is_continue and grid:

@@ -8,6 +8,8 @@ shows them and merged ranges are filled with their top-left value.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from io import BytesIO
 
 from pipeline.readers.base import ExtractedDocument, Table
@@ -63,10 +65,71 @@ def _trim(grid: list[list[str]], copies: list[list[bool]]) -> tuple[list[list[st
     return grid, copies
 
 
+# calamine allocates a dense grid for the declared <dimension> and for the span of the real cells before
+# returning anything: A1:XFD1048576 (2^34 cells) aborts the process. Both are checked on the XML first.
+_MAX_SHEET_CELLS = 5_000_000  # statistics sheets have a few hundred cells
+_MAX_SHEET_XML = 64 * 1024 * 1024  # decompressed bytes of one sheet
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([^\"]*)\"")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _column_letters(n: int) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def bounded_xlsx(data: bytes) -> bytes:
+    """XLSX bytes calamine can load within bounds: a sheet whose real cells span more than
+    ``_MAX_SHEET_CELLS`` (or whose XML inflates past ``_MAX_SHEET_XML``) is refused as unreadable; a
+    declared dimension larger than that is replaced by the span of the real cells. Other formats pass."""
+    if not data.startswith(b"PK\x03\x04"):
+        return data
+    try:
+        archive = zipfile.ZipFile(BytesIO(data))
+        sheets = [i for i in archive.infolist() if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")]
+    except (zipfile.BadZipFile, ValueError):
+        return data  # calamine reports its own error
+    fixed: dict[str, bytes] = {}
+    for info in sheets:
+        with archive.open(info) as fh:
+            xml = fh.read(_MAX_SHEET_XML + 1)
+        if len(xml) > _MAX_SHEET_XML:
+            raise UnreadableDocument(f"spreadsheet {info.filename} inflates past {_MAX_SHEET_XML} bytes")
+        rows = cols = 0
+        for m in _CELL_REF.finditer(xml):
+            cols, rows = max(cols, _column_number(m.group(1))), max(rows, int(m.group(2)))
+        if rows * cols > _MAX_SHEET_CELLS:
+            raise UnreadableDocument(f"spreadsheet {info.filename} spans A1:{_column_letters(cols)}{rows} "
+                                     f"({rows * cols} cells, over {_MAX_SHEET_CELLS})")
+        dim = _DIMENSION.search(xml)
+        refs = re.findall(rb"([A-Z]{1,3})([0-9]{1,7})", dim.group(1)) if dim else []
+        if refs and max(_column_number(c) for c, _ in refs) * max(int(r) for _, r in refs) > _MAX_SHEET_CELLS:
+            real = f"A1:{_column_letters(max(cols, 1))}{max(rows, 1)}".encode()
+            fixed[info.filename] = xml[: dim.start(1)] + real + xml[dim.end(1):]
+    if not fixed:
+        return data
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as rewritten:
+        for info in archive.infolist():
+            rewritten.writestr(info, fixed.get(info.filename) or archive.read(info))
+    return out.getvalue()
+
+
 def read_spreadsheet(data: bytes) -> ExtractedDocument:
     """All sheets as tables (one Table per sheet), text = sheet name + one line per row."""
     from python_calamine import CalamineWorkbook
 
+    data = bounded_xlsx(data)
     try:
         workbook = CalamineWorkbook.from_filelike(BytesIO(data))
     except Exception as exc:  # calamine raises its own error classes for each container type

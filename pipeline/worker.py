@@ -1,0 +1,193 @@
+"""Parse each document in a child process with a time and memory budget.
+
+One hostile document must not end the night: a native crash (python-calamine aborting on a sparse XLSX),
+a regex that never returns, or a grid that asks for 8 GB kills or stalls only the child. The parent
+records a result with ``parse_status`` ``error`` and a reason that starts with ``budget:`` (see
+``publish.failed_result``) and starts a fresh child for the next document.
+
+The child is long-lived (its imports and OCR models are loaded once) and limited with ``resource``:
+``RLIMIT_AS`` makes an oversized allocation fail with ``MemoryError`` in the child instead of
+OOM-killing the machine. The wall-clock budget is enforced by the parent, which kills the child.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+# How long a fresh child may take to import the parser (not counted against a document's budget).
+_START_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Per-document limits: wall-clock seconds and address space of the parsing process."""
+
+    seconds: float = 60.0
+    memory_mb: int = 3072
+
+    @classmethod
+    def from_env(cls) -> Budget:
+        """``NIANBAO_PARSE_SECONDS`` / ``NIANBAO_PARSE_MEMORY_MB`` override the defaults."""
+        return cls(seconds=float(os.environ.get("NIANBAO_PARSE_SECONDS", cls.seconds)),
+                   memory_mb=int(os.environ.get("NIANBAO_PARSE_MEMORY_MB", cls.memory_mb)))
+
+
+def _serve(fd: int, memory_mb: int) -> None:
+    """Child loop: receive (data, row, portal, parent, kwargs), send ("ok", result) or (kind, reason)."""
+    conn = Connection(fd)
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash leaves no core file behind
+    from pipeline.process import process_document
+
+    conn.send(("ready", os.getpid()))
+    over = ("memory", f"budget: memory over {memory_mb} MB")
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        except MemoryError:  # the document alone does not fit
+            conn.send(over)
+            return
+        if job is None:
+            return
+        data, row, portal, parent, kwargs = job
+        try:
+            conn.send(("ok", process_document(data, row, portal, parent, **kwargs)))
+        except MemoryError:
+            conn.send(over)
+            return  # the heap may be fragmented beyond use: the parent starts a fresh child
+        except Exception as exc:  # noqa: BLE001 - any parser bug becomes this document's reason
+            conn.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
+
+
+class BudgetedWorker:
+    """A child process that parses documents one at a time within a :class:`Budget`.
+
+    ``process`` never raises for a bad document; it returns the parse result or a failed result whose
+    ``parse_reason`` says what happened (``budget: timeout after 60 s``, ``budget: crashed (SIGABRT)``,
+    ``budget: memory over 3072 MB``).
+    """
+
+    def __init__(self, budget: Budget | None = None) -> None:
+        self.budget = budget or Budget.from_env()
+        self._proc: subprocess.Popen | None = None
+        self._conn: Connection | None = None
+        self.starts = 0  # child processes started: 1 + one per crash, timeout or memory overrun
+
+    def __enter__(self) -> BudgetedWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        # A fresh interpreter (not fork/forkserver): nothing of the caller's threads, locks or __main__
+        # is inherited or re-imported; the two ends talk over a socket pair as multiprocessing connections.
+        ours, theirs = socket.socketpair()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.worker", str(theirs.fileno()), str(self.budget.memory_mb)],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, close_fds=True,
+        )
+        theirs.close()
+        conn = Connection(ours.detach())
+        self.starts += 1
+        if not conn.poll(_START_SECONDS):
+            proc.kill()
+            proc.wait()
+            conn.close()
+            raise RuntimeError("parse worker did not start")
+        try:
+            kind, _ = conn.recv()
+        except (EOFError, OSError) as exc:
+            proc.wait()
+            raise RuntimeError(f"parse worker did not start (exit status {proc.returncode})") from exc
+        self._proc, self._conn = proc, conn
+
+    def _stop(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+        if self._conn is not None:
+            self._conn.close()
+        self._proc = self._conn = None
+
+    def close(self) -> None:
+        if self._conn is not None and self._proc is not None and self._proc.poll() is None:
+            try:
+                self._conn.send(None)
+                self._proc.wait(5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self._stop()
+
+    def process(self, data: bytes, row: dict, portal: dict | None = None, parent: dict | None = None,
+                **kwargs: object) -> dict:
+        """``process_document(data, row, portal, parent, **kwargs)`` in the child, or a failed result with
+        the budget it broke."""
+        from pipeline.publish import failed_result
+
+        if self._proc is None or self._proc.poll() is not None:
+            self._stop()
+            self._start()
+        assert self._conn is not None and self._proc is not None
+        try:
+            self._conn.send((data, row, portal, parent, kwargs))
+            ready = self._conn.poll(self.budget.seconds)
+        except OSError:
+            ready = True  # the child died before reading: recv below reports how
+        if not ready:
+            self._stop()
+            return failed_result(row, f"budget: timeout after {self.budget.seconds:g} s")
+        try:
+            kind, payload = self._conn.recv()
+        except (EOFError, OSError):
+            try:
+                code = self._proc.wait(5)
+            except subprocess.TimeoutExpired:
+                code = None
+            self._stop()
+            return failed_result(row, f"budget: crashed ({_exit_name(code)})")
+        if kind == "ok":
+            return payload
+        if kind == "memory":
+            self._stop()
+        return failed_result(row, payload)
+
+
+def _exit_name(code: int | None) -> str:
+    if code is None:
+        return "exit status unknown"
+    if code < 0:
+        try:
+            return signal.Signals(-code).name
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit status {code}"
+
+
+_DEFAULT: BudgetedWorker | None = None
+
+
+def process_budgeted(data: bytes, row: dict, portal: dict | None = None, parent: dict | None = None,
+                     **kwargs: object) -> dict:
+    """``process_document`` in this process's shared budgeted worker (started on first use); the budget
+    comes from the environment (:meth:`Budget.from_env`)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = BudgetedWorker()
+        atexit.register(_DEFAULT.close)
+    return _DEFAULT.process(data, row, portal, parent, **kwargs)
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]), int(sys.argv[2]))
