@@ -225,7 +225,10 @@ def _parse(data: bytes, report: dict, url, media_type, filename) -> ParseResult:
     report["n_facts"] = len(facts)
     report["checks_passed"] = sum(1 for c in checks if c["status"] == "passed")
     report["checks_failed"] = sum(1 for c in checks if c["status"] == "failed")
-    if facts:
+    if facts and not any(f["value"] is not None for f in facts):
+        report["parse_status"] = "no_tables"
+        report["parse_reason"] = f"{len(facts)} cell(s) matched a statistics template but every one is blank"
+    elif facts:
         report["parse_status"] = "ok"
         if not kinds:
             report["parse_reason"] = "no statistics table; key figures taken from the text"
@@ -444,6 +447,8 @@ def _map_rows(table: Table, kind: str) -> list[dict]:
         if m is None and len(distinct) > 1:
             m = idx.match("".join(x for _, x in distinct), last_pos)
         key = label_key(label)
+        if _is_header_cell(label):
+            continue
         if m is None:
             if key in group_headers() or head_key(label) in group_headers():
                 continue
@@ -458,6 +463,16 @@ def _map_rows(table: Table, kind: str) -> list[dict]:
         col_label = _col_header(rows, start, val_c) if val_c is not None else None
         out.append(_fact(code, "na", raw, unit_raw, raw_label, col_label, _table_id(kind), r, val_c, method, score))
     return out
+
+
+@cache
+def _header_patterns() -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in common_spec()["header_patterns"]))
+
+
+def _is_header_cell(label: str) -> bool:
+    """A column header in a label's place ('2011年度', '本年度', '历年累计'): never a fact."""
+    return bool(_header_patterns().fullmatch(label_key(label)))
 
 
 def _table_id(kind: str) -> str:

@@ -54,3 +54,26 @@ def test_regional_form_one_header_cell_per_line() -> None:
     assert got["proactive.channel.website|na"]["value"] == 34
     assert got["apply.reply.refused|na"]["value"] == 0
     assert got["apply.reply.other_type|na"]["value"] == 0
+
+
+def _html(rows: list[list[str]], title: str = "某县某镇2011年政府信息公开工作年度报告") -> bytes:
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<html><head><title>{title}</title></head><body><h1>{title}</h1><table>{body}</table></body></html>".encode()
+
+
+def test_header_cells_never_become_facts() -> None:
+    rows = [["指标名称", "计量单位", "2011年度", "历年累计"], ["2011年度", "2011", "", ""],
+            ["主动公开信息数", "条", "40", "300"], ["受理依申请公开信息总数", "条", "2", "9"], ["行政复议数", "件", "0", "0"]]
+    res = parse_document(_html(rows), filename="r.html")
+    assert res.report["parse_status"] == "ok"
+    assert not [f for f in res.facts if f["value"] == 2011 or f["row_label_raw"] == "2011年度"]
+    assert {f["indicator"]: f["value"] for f in res.facts}["proactive.items_total"] == 40
+
+
+def test_a_report_whose_every_value_is_blank_is_not_ok() -> None:
+    rows = [["指标名称", "计量单位", "2011年度", "历年累计"], ["主动公开信息数", "条", "", ""],
+            ["受理依申请公开信息总数", "条", "", ""], ["对申请的答复总数", "条", "", ""], ["行政复议数", "件", "", ""]]
+    res = parse_document(_html(rows), filename="r.html")
+    assert res.facts and all(f["value"] is None for f in res.facts)
+    assert res.report["parse_status"] == "no_tables"
+    assert "blank" in res.report["parse_reason"]
