@@ -32,6 +32,7 @@ _NOT_PLACE = frozenset({
     "www", "gov", "cn", "com", "net", "org", "edu", "wap", "m", "web", "portal", "site", "sites", "zw", "zwgk", "xxgk",
     "zfxxgk", "gk", "gkml", "xxgkml", "zwfw", "zfw", "zfwz", "wz", "search", "sousuo", "public", "info", "news",
     "zsj", "ywgk", "fzgg", "open", "data", "credit", "english", "en", "mail", "app", "weixin", "wx", "new", "old",
+    "beian",  # beian.miit.gov.cn is the ICP filing site (备案), not 北安市
 })
 
 # Name endings that the pinyin of a place leaves out (haizhu.gov.cn for 海珠区), longest first.
@@ -45,6 +46,10 @@ _PEOPLES = re.compile(r"(?:蒙古族|藏族|回族|维吾尔族|苗族|彝族|�
 # (sxyc 绍兴越城), its province + place after (xjnlk 新疆尼勒克), bare initials last. Only the best tier
 # that matches at all is considered.
 FULL, PREFECTURE_PLUS, PROVINCE_PLUS, INITIALS = 0, 1, 2, 3
+
+# Official spellings that are not the pinyin of the name: shaanxi.gov.cn (陕西, whose pinyin is that of
+# 山西), ordos.gov.cn (鄂尔多斯, Mongolian).
+SPELLING_ALIASES = {"陕西省": ("shaanxi",), "鄂尔多斯市": ("ordos",)}
 
 
 def credit_code_region(*texts: str | None) -> tuple[str, str] | None:
@@ -107,6 +112,8 @@ def _index() -> dict[str, list[tuple[int, Division]]]:
         if name_full != full:
             add(name_full, FULL, d)
         add(ini, INITIALS, d)
+        for alias in SPELLING_ALIASES.get(d.name, ()):
+            add(alias, FULL, d)
         if len(name_ini) >= 3 and name_ini != ini:
             add(name_ini, INITIALS, d)  # csx.gov.cn 长沙县
         # Parents by the names of this range (张家界市, not the 大庸市 of 1988–1993).
@@ -142,15 +149,25 @@ def _resolve_label(label: str, year: int, within: str | None, *, full_only: bool
     if not hits:
         return None
     best = min(tier for tier, _ in hits)
-    # Two-letter initials are the style of prefecture portals (np.gov.cn, sz.gov.cn); a county would clash.
-    cands = {d.code: d for tier, d in hits if tier == best
-             and not (tier == INITIALS and len(label) == 2 and d.level == "county")}
-    if len(cands) == 2:
-        # 长沙市 and its 长沙县 spell alike: the county's own site adds xian (csx), so the label is the city's.
-        a, b = sorted(cands.values(), key=lambda d: regions.LEVEL_RANK[d.level])
-        if a.level != b.level and b.is_within(a.code):
-            return a
-    return next(iter(cands.values())) if len(cands) == 1 else None
+    cands = list({d.code: d for tier, d in hits if tier == best}.values())
+    return cands[0] if len(cands) == 1 else _senior(cands, best)
+
+
+def _senior(cands: list[Division], tier: int) -> Division | None:
+    """The one of several same-spelled divisions that owns the spelling, or None (no guess).
+
+    A province owns its pinyin and its initials (henan.gov.cn: 河南省, not 河南蒙古族自治县; ah.gov.cn:
+    安徽省). A full pinyin spelling shared by different levels belongs to the highest (nanjing.gov.cn:
+    南京市, not 南靖县; changsha: 长沙市, not its 长沙县). Initials shared below the provinces decide
+    nothing: mz.gov.cn is 绵竹市, not 梅州市."""
+    provinces = [d for d in cands if d.level == "provincial"]
+    if len(provinces) == 1:
+        return provinces[0]
+    if tier != FULL or provinces:
+        return None
+    top = min(regions.LEVEL_RANK[d.level] for d in cands)
+    senior = [d for d in cands if regions.LEVEL_RANK[d.level] == top]
+    return senior[0] if len(senior) == 1 else None
 
 
 def domain_division(host: str | None, year: int, within: str | None = None) -> tuple[Division, str] | None:

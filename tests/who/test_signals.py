@@ -43,7 +43,6 @@ def test_credit_code_decides_when_the_title_names_no_place() -> None:
         ("haizhu.gov.cn", "440105", "海珠区"),  # full pinyin of the place
         ("sxyc.gov.cn", "330602", "越城区"),  # 绍兴 + 越城 initials
         ("zoucheng", "370883", "邹城市"),
-        ("np.gov.cn", "350700", "南平市"),  # two-letter initials: prefectures only
         ("xjnlk", "654028", "尼勒克县"),  # 新疆 + 尼勒克 initials
     ],
 )
@@ -57,6 +56,29 @@ def test_ambiguous_domain_gives_no_answer_unless_the_region_is_known() -> None:
     assert domain_division("suixi", 2023) is None
     hit = domain_division("suixi", 2023, within="440800")
     assert hit is not None and hit[0].name == "遂溪县"
+    # np is 南平市 and also 南皮县: 南平 only within Fujian (a Fujian registry record or SiteIDCode).
+    assert domain_division("np.gov.cn", 2023) is None
+    hit = domain_division("np.gov.cn", 2023, within="350000")
+    assert hit is not None and hit[0].name == "南平市"
+
+
+def test_registry_home_pages_never_resolve_to_another_place() -> None:
+    """The starter registry's real portals: where the host alone resolves, it is the record's own region."""
+    from urllib.parse import urlsplit
+
+    import yaml
+
+    records = yaml.safe_load((ROOT / "spiders" / "registry" / "portals.yaml").read_text(encoding="utf-8"))["portals"]
+    right = wrong = 0
+    for p in records:
+        if p["admin_level"] == "national":
+            continue
+        hit = domain_division(urlsplit(p.get("home_url") or p["seed_urls"][0]).hostname, 2023)
+        if hit is not None:
+            right += hit[0].code == p["region_code"]
+            wrong += hit[0].code != p["region_code"]
+            assert hit[0].code == p["region_code"], (p["id"], hit[1], hit[0].name)
+    assert right >= 30 and wrong == 0
 
 
 def test_real_pingtan_site_domain() -> None:
@@ -124,7 +146,7 @@ def test_misprinted_local_organ_is_not_taken_for_a_central_body() -> None:
         ("http://ygfp.lyg.gov.cn/main", "320700"),  # 连云港阳光扶贫网
         ("http://jyt.jiangsu.gov.cn/", "320000"),  # 江苏省教育厅
         ("http://ygfp.suzhou.gov.cn/main", None),  # 苏州 and 宿州 spell alike
-        ("http://fpjk.nanjing.gov.cn/main", None),  # 南京市 and 南靖县 spell alike
+        ("http://fpjk.nanjing.gov.cn/main", "320100"),  # 南京市; 南靖县 spells alike but is a county
     ],
 )
 def test_real_jiangsu_portal_links(url: str, code: str | None) -> None:
