@@ -214,7 +214,8 @@ def _contexts(report: dict, portal: dict | None, y: int) -> list[tuple[str, Divi
     """The places the page itself points to, most specific first: the organ's 统一社会信用代码 (URL or
     metadata), the portal registry, the SiteIDCode."""
     out: list[tuple[str, Division]] = []
-    credit = credit_code_region(report.get("credit_code"), report.get("source_url"))
+    # An attachment's own URL rarely carries the code; the page that links it does (parent_url).
+    credit = credit_code_region(report.get("credit_code"), report.get("source_url"), report.get("parent_url"))
     credit_div = _nearest(credit[0], y) if credit else None
     if credit_div:
         out.append(("credit_code", credit_div))

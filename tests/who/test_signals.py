@@ -18,7 +18,7 @@ from pipeline.who import enrich_report, report_year_from_date
 
 ROOT = Path(__file__).resolve().parents[2]
 PINGTAN = ROOT / "tests" / "fixtures" / "real" / "pingtan"
-SHANDONG_URL_TAIL = "&area=11370883004325769B"  # real-portals.md §4: 邹城市's organ on Shandong's platform
+SHANDONG_URL = "…&area=11370883004325769B"  # as quoted in issue 9 / real-portals.md §4 (邹城市's organ)
 
 
 def _meta(path: Path) -> dict[str, str]:
@@ -26,15 +26,19 @@ def _meta(path: Path) -> dict[str, str]:
 
 
 def test_credit_code_in_a_shandong_url_names_the_county() -> None:
-    assert credit_code_region(SHANDONG_URL_TAIL) == ("370883", "11370883004325769B")
+    assert credit_code_region(SHANDONG_URL) == ("370883", "11370883004325769B")
     # One character changed: the check digit no longer fits, so the string is no credit code at all.
     assert credit_code_region("&area=11370883004325769C") is None
 
 
 def test_credit_code_decides_when_the_title_names_no_place() -> None:
     out = enrich_report({"title": "2023年政府信息公开工作年度报告", "report_year": 2023, "year_source": "title",
-                         "source_url": "https://www.shandong.gov.cn/?x=1" + SHANDONG_URL_TAIL})
+                         "source_url": SHANDONG_URL})
     assert (out["region_code"], out["region_source"], out["county"]) == ("370883", "credit_code", "邹城市")
+    # An attachment: the code is in the URL of the page that links it.
+    out = enrich_report({"title": "2023年政府信息公开工作年度报告", "report_year": 2023,
+                         "source_url": None, "parent_url": SHANDONG_URL})
+    assert (out["region_code"], out["region_source"]) == ("370883", "credit_code")
 
 
 @pytest.mark.parametrize(
@@ -90,7 +94,7 @@ def test_real_pingtan_site_domain() -> None:
 
 def test_domain_decides_only_when_the_organ_names_no_place() -> None:
     out = enrich_report({"title": "2023年政府信息公开工作年度报告", "report_year": 2023,
-                         "source_url": "https://haizhu.gov.cn/gkmlpt/content/1/1/post_1.html"})
+                         "site_domain": "haizhu.gov.cn"})
     assert (out["region_code"], out["region_source"]) == ("440105", "domain")
     # The real Pingtan page: its organ names the place, which decides before the domain does.
     meta = _meta(PINGTAN / "t20200120_80576.htm")
