@@ -145,13 +145,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="10,000 reports (2 M facts) instead of 200,000 (40 M)")
     ap.add_argument("--reports", type=int, help="number of reports to generate (overrides --quick)")
+    ap.add_argument("--keep", type=Path,
+                    help="generate the year into this directory and keep it; if it already holds one, time it again")
     args = ap.parse_args()
     n_reports = args.reports or (10_000 if args.quick else 200_000)
-    work = Path(tempfile.mkdtemp(prefix="nianbao-query-bench-"))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="nianbao-query-bench-"))
     try:
         t = time.perf_counter()
-        facts = generate(work, n_reports)
-        print(f"generated {n_reports:,} reports, {facts:,} facts in {time.perf_counter() - t:.1f} s", flush=True)
+        if args.keep and (work / "facts").is_dir():
+            facts = pq.ParquetFile(partition_dir(work, "facts", YEAR) / "part-0.parquet").metadata.num_rows
+            print(f"reusing {work}: {facts:,} facts", flush=True)
+        else:
+            facts = generate(work, n_reports)
+            print(f"generated {n_reports:,} reports, {facts:,} facts in {time.perf_counter() - t:.1f} s", flush=True)
         duck_s, duck = best_of(lambda: with_duckdb(work))
         pandas_s, pand = best_of(lambda: with_pandas(work))
         assert len(duck) == len(pand) and abs(duck.applications.sum() - pand.value.sum()) < 1e-6 * max(1, pand.value.sum())
@@ -161,7 +167,8 @@ def main() -> None:
         print(f"query: facts={facts} query_s={duck_s:.3f} duckdb_vs_pandas={pandas_s / duck_s:.2f} "
               f"mb_per_million_facts={size / 1e6 / (facts / 1e6):.2f}")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
