@@ -10,9 +10,12 @@ so concurrent or crashed runs never corrupt each other; readers take the union.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 # Outcomes after which a URL is not fetched again by an incremental crawl.
 DONE_OUTCOMES = frozenset({"stored", "unchanged"})
@@ -52,21 +55,48 @@ def manifest_dir(data_dir: str | Path) -> Path:
     return Path(data_dir) / "manifest"
 
 
-def read_rows(data_dir: str | Path) -> Iterator[dict]:
-    """Every manifest row of every run, oldest run first; unreadable lines are skipped, not fatal."""
+@dataclass(frozen=True)
+class ManifestProblem:
+    path: Path
+    line: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.problem}"
+
+
+def rows_of(path: Path, problems: list[ManifestProblem] | None = None) -> Iterator[dict]:
+    """The rows of one manifest file. A line that is not a JSON object with a string ``url`` is rejected
+    (logged with its file and line number, and added to ``problems``), never handed on: a crashed writer
+    leaves a partial last line, a hand edit can leave ``[]`` or ``"x"``."""
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                row = json.loads(raw)
+            except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+                why = "not JSON (a partial last line)" if not raw.endswith(b"\n") else f"not JSON ({exc})"
+            else:
+                if isinstance(row, dict) and isinstance(row.get("url"), str):
+                    yield row
+                    continue
+                why = "not a row (a JSON object with a url)" if isinstance(row, dict) else \
+                    f"not a JSON object ({type(row).__name__})"
+            problem = ManifestProblem(path, number, why)
+            log.warning("manifest line rejected: %s", problem)
+            if problems is not None:
+                problems.append(problem)
+
+
+def read_rows(data_dir: str | Path, problems: list[ManifestProblem] | None = None) -> Iterator[dict]:
+    """Every manifest row of every run, oldest run first; rejected lines are logged (file and line) and
+    skipped, not fatal (see :func:`rows_of`)."""
     folder = manifest_dir(data_dir)
     if not folder.is_dir():
         return
     for path in sorted(folder.glob("*.jsonl")):
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError:
-                    continue
+        yield from rows_of(path, problems)
 
 
 def latest_by_url(rows: Iterable[dict]) -> dict[str, dict]:
@@ -85,6 +115,9 @@ class ManifestWriter:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / f"{run_id}.jsonl"
         self._fh = self.path.open("a", encoding="utf-8")
+        if self._fh.tell() and not _ends_with_newline(self.path):
+            self._fh.write("\n")  # a crash left a partial last line: it must not swallow the next row
+            self._fh.flush()
 
     def write(self, row: ManifestRow) -> None:
         self._fh.write(row.to_json() + "\n")
@@ -92,3 +125,9 @@ class ManifestWriter:
 
     def close(self) -> None:
         self._fh.close()
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(-1, 2)
+        return fh.read(1) == b"\n"
