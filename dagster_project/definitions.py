@@ -12,8 +12,8 @@ import dagster as dg
 
 from .assets.crawl import crawl
 from .assets.dataset import dataset
-from .assets.parse import documents, parsed_documents
-from .jobs import nightly, nightly_schedule, publish, publish_after_crawl
+from .assets.parse import coverage, documents, parsed_documents
+from .jobs import nightly, nightly_schedule, publish, publish_after_crawl, refresh_coverage
 from .resources import NianbaoResource
 
 
@@ -31,8 +31,8 @@ resource = NianbaoResource(data_dir=_env("NIANBAO_DATA", "data"), registry_path=
                            backfill_to=_env_int("NIANBAO_BACKFILL_TO"))
 
 defs = dg.Definitions(
-    assets=[crawl, parsed_documents, documents, dataset],
-    jobs=[nightly, publish],
+    assets=[crawl, parsed_documents, documents, dataset, coverage],
+    jobs=[nightly, publish, refresh_coverage],
     schedules=[nightly_schedule],
     sensors=[publish_after_crawl],
     resources={"nianbao": resource},

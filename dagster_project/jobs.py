@@ -7,7 +7,7 @@ import dagster as dg
 
 from .assets.crawl import crawl
 from .assets.dataset import dataset
-from .assets.parse import documents, parsed_documents
+from .assets.parse import coverage, documents, parsed_documents
 from .partitions import report_years
 
 nightly = dg.define_asset_job(
@@ -18,6 +18,11 @@ publish = dg.define_asset_job(
     "publish_year", selection=dg.AssetSelection.assets(dataset),
     description="Stage, check and promote one report year of the dataset (backfill: launch over a range of years; "
                 "one run per year).")
+
+refresh_coverage = dg.define_asset_job(
+    "refresh_coverage", selection=dg.AssetSelection.assets(coverage),
+    description="Rebuild the coverage table (portal × report year: published, late, not yet due, or why absent) "
+                "after publishing years.")
 
 nightly_schedule = dg.ScheduleDefinition(
     name="nightly_crawl_schedule", job=nightly, cron_schedule="0 2 * * *", execution_timezone="Asia/Shanghai",

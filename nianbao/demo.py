@@ -1,9 +1,9 @@
 """``nianbao demo``: the whole machine on the embedded default, end to end.
 
 Serves the demo portal on 127.0.0.1, runs the code location's own jobs — ``nightly_crawl`` (crawl →
-parsed documents → document log) and ``publish_year`` for every report year — in a persistent SQLite
-Dagster instance, so the runs show up under those jobs in ``dagster dev``, then prints what landed
-where and how to query it. The crawl prints a progress line per portal while it runs.
+parsed documents → document log), ``publish_year`` for every report year and ``refresh_coverage`` —
+in a persistent SQLite Dagster instance, so the runs show up under those jobs in ``dagster dev``, then
+prints what landed where and how to query it. The crawl prints a progress line per portal while it runs.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from pathlib import Path
 
 
 def run_config(data_dir: Path, registry_path: str, proxy: str, log_level: str = "WARNING") -> dict:
-    """Run config pointing the code location's resource at the demo portal; console logs at ``log_level``
-    (INFO for the crawl: its progress lines arrive through Dagster Pipes as INFO messages)."""
+    """Run config pointing the code location's resource at the demo portal; console logs at ``log_level``."""
     return {"resources": {"nianbao": {"config": {"data_dir": str(data_dir), "registry_path": registry_path,
                                                   "proxy": proxy}}},
             "loggers": {"console": {"config": {"log_level": log_level}}}}
@@ -45,8 +44,8 @@ def run_demo(data_dir: Path, dagster_home: Path, registry_path: str) -> int:
     with DemoServer(build_portal()) as server:
         print(f"demo portal serving on {server.proxy_url}; crawling (one progress line per portal) …", flush=True)
         conf = run_config(data_dir, registry_path, server.proxy_url)
-        result = nightly.execute_in_process(run_config=run_config(data_dir, registry_path, server.proxy_url, "INFO"),
-                                            instance=instance, raise_on_error=False)
+        # the crawl's progress lines reach the terminal from its child process (and the run's log via Pipes)
+        result = nightly.execute_in_process(run_config=conf, instance=instance, raise_on_error=False)
         if not result.success:
             failure = next((e.step_failure_data.error.message.strip() for e in result.all_events
                             if e.is_step_failure and e.step_failure_data.error), "see the Dagster run logs")
@@ -68,6 +67,13 @@ def run_demo(data_dir: Path, dagster_home: Path, registry_path: str) -> int:
         res = publish.execute_in_process(run_config=conf, instance=instance, partition_key=year, raise_on_error=False)
         if not res.success:
             failed_years.append(year)
+            print(f"  {year}: not published (its checks failed; see the run)", flush=True)
+            continue
+        rows = {m.asset_key.to_user_string(): m.metadata["dagster/row_count"].value
+                for m in res.asset_materializations_for_node("dataset")}
+        if rows.get("reports"):
+            print(f"  {year}: {rows['reports']} reports, {rows.get('facts', 0)} facts", flush=True)
+    defs.resolve_job_def("refresh_coverage").execute_in_process(run_config=conf, instance=instance, raise_on_error=False)
     root = data_dir / "dataset"
     con = connect(root)
     print(f"\ndataset written under {root} (hive-partitioned Parquet, one partition per report year)")

@@ -1,12 +1,16 @@
-"""Parse what the crawl stored (only documents whose bytes or parser version changed), and the document log."""
+"""Parse what the crawl stored (only documents whose bytes or parser version changed); the unpartitioned
+tables built from the parse and the published years: the document log and the coverage table."""
 
+
+from collections import Counter
 
 import dagster as dg
+import pyarrow.parquet as pq
 
-from pipeline.dataset import write_unpartitioned
+from pipeline.coverage import write_coverage, write_documents
 from pipeline.publish import document_log, parse_new
-from pipeline.schema import DOCUMENTS
-from pipeline.version import components, parser_version
+from pipeline.schema import COVERAGE, DOCUMENTS
+from pipeline.version import assembly_version, components, parser_version
 
 from ..resources import NianbaoResource
 from .crawl import OWNERS, crawl
@@ -46,14 +50,29 @@ def parsed_documents(context: dg.AssetExecutionContext, nianbao: NianbaoResource
     group_name="dataset", deps=[parsed_documents], kinds={"parquet"}, owners=OWNERS, tags={"layer": "published"},
     code_version=parser_version(), metadata=column_schema(DOCUMENTS),
     description="documents/: one row per stored document and what parsing made of it (status, reason, "
-                "report year, parser version). Unpartitioned; rewritten after every parse.",
+                "report year, parser version; not_parsed / missing_raw for documents the parser has not read). "
+                "Unpartitioned; rewritten after every parse.",
 )
 def documents(nianbao: NianbaoResource) -> dg.MaterializeResult:
-    """Rewrite the document log from the parse index."""
-    log = document_log(nianbao.data)
-    path = write_unpartitioned(nianbao.dataset_root, "documents", log, DOCUMENTS)
-    statuses: dict[str, int] = {}
-    for row in log:
-        statuses[str(row.get("parse_status"))] = statuses.get(str(row.get("parse_status")), 0) + 1
-    return dg.MaterializeResult(metadata={"dagster/row_count": len(log), "path": dg.MetadataValue.path(str(path)),
-                                          "by_parse_status": statuses})
+    """Rewrite the document log from the parse index and the manifest."""
+    path = write_documents(nianbao.data, nianbao.dataset_root, document_log(nianbao.data))
+    statuses = Counter(pq.read_table(path, columns=["parse_status"])["parse_status"].to_pylist())
+    return dg.MaterializeResult(metadata={"dagster/row_count": sum(statuses.values()),
+                                          "path": dg.MetadataValue.path(str(path)),
+                                          "by_parse_status": {str(k): v for k, v in statuses.items()}})
+
+
+@dg.asset(
+    group_name="dataset", deps=[documents, dg.AssetKey("reports")], kinds={"parquet"}, owners=OWNERS,
+    tags={"layer": "published"}, code_version=assembly_version(), metadata=column_schema(COVERAGE),
+    description="coverage/: one row per portal (or agency found outside any portal) × report year: published "
+                "on time or late, not yet due, or why it is absent (nothing found, bot wall, robots.txt, too "
+                "large, parse failed). Built from the manifest, documents/ and reports/ (pipeline/coverage.py).",
+)
+def coverage(nianbao: NianbaoResource) -> dg.MaterializeResult:
+    """Rebuild the coverage table from what was crawled, parsed and published."""
+    path = write_coverage(nianbao.data, nianbao.dataset_root, nianbao.registry_records())
+    status = Counter(pq.read_table(path, columns=["status"])["status"].to_pylist())
+    return dg.MaterializeResult(metadata={"dagster/row_count": sum(status.values()),
+                                          "path": dg.MetadataValue.path(str(path)),
+                                          "by_status": {str(k): v for k, v in status.items()}})

@@ -19,13 +19,13 @@ TABLES = {"reports", "facts", "checks", "sources"}
 
 def test_definitions_load_with_the_nightly_schedule_and_checks():
     repo = defs.get_repository_def()
-    assert {"nightly_crawl", "publish_year"} <= {j.name for j in repo.get_all_jobs()}
+    assert {"nightly_crawl", "publish_year", "refresh_coverage"} <= {j.name for j in repo.get_all_jobs()}
     schedule = repo.get_schedule_def("nightly_crawl_schedule")
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED, "it crawls real portals: ships stopped"
     assert schedule.description and repo.get_sensor_def("publish_after_crawl").description
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert {"crawl", "parsed_documents", "documents"} | TABLES <= keys
+    assert {"crawl", "parsed_documents", "documents", "coverage"} | TABLES <= keys
 
 
 def test_every_asset_has_a_description_owner_code_version_and_the_tables_a_column_schema():
@@ -36,7 +36,7 @@ def test_every_asset_has_a_description_owner_code_version_and_the_tables_a_colum
         name = key.to_user_string()
         assert node.description and node.owners and node.code_version, name
         descriptions.add(node.description)
-        if name in TABLES | {"documents"}:
+        if name in TABLES | {"documents", "coverage"}:
             schema = node.metadata["dagster/column_schema"]
             assert isinstance(schema, dg.TableSchema) and len(schema.columns) > 5, name
     assert len(descriptions) == len(list(graph.get_all_asset_keys())), "one description per asset"
