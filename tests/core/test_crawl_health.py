@@ -23,3 +23,29 @@ def test_blocked_robots_and_emptied_columns_are_silent_portals():
     assert "robots" in health["robots"]["silent"]
     assert "12 were stored before" in health["emptied"]["silent"]
     assert "no request made" in health["never-asked"]["silent"]
+
+
+def _stats(requests: int, responses: int, reason: str = "finished", **exceptions: int) -> dict:
+    st = {"downloader/request_count": requests, "downloader/response_count": responses, "finish_reason": reason}
+    st.update({f"downloader/exception_type_count/twisted.internet.error.{k}": v for k, v in exceptions.items()})
+    return st
+
+
+def test_a_dead_proxy_on_every_portal_is_an_infrastructure_error_with_the_reason():
+    from pipeline.crawl_health import infrastructure_errors, portal_failures
+
+    dead = {"a": _stats(3, 0, ConnectionRefusedError=3), "b": _stats(3, 0, ConnectionRefusedError=3)}
+    (problem,) = infrastructure_errors(dead)
+    assert "every portal unreachable" in problem and "ConnectionRefusedError ×3" in problem and "proxy" in problem
+    assert set(portal_failures(dead)) == {"a", "b"}
+    one_down = {"a": _stats(3, 0, DNSLookupError=3), "b": _stats(5, 5)}
+    assert infrastructure_errors(one_down) == [], "one unreachable portal is a finding, not a failed crawl"
+    assert "DNSLookupError" in portal_failures(one_down)["a"] and "b" not in portal_failures(one_down)
+
+
+def test_no_request_or_an_abnormal_finish_fails_the_crawl():
+    from pipeline.crawl_health import infrastructure_errors
+
+    assert any("no request was made" in p for p in infrastructure_errors({"a": _stats(0, 0)}))
+    assert any("'shutdown'" in p for p in infrastructure_errors({"a": _stats(4, 4, "shutdown"), "b": _stats(2, 2)}))
+    assert infrastructure_errors({}) == ["no portal was crawled"]
