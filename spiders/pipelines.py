@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from scrapy import Spider
@@ -21,6 +22,19 @@ _CARRY = ("kind", "status", "content_type", "declared_charset", "detected_charse
 
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# A body over DOWNLOAD_MAXSIZE while it is being decompressed (a gzip bomb) is as too large as one that
+# announced its size; Scrapy says so in other words ("… exceeded DOWNLOAD_MAXSIZE … during decompression").
+_TOO_LARGE = re.compile(r"max size|DOWNLOAD_MAXSIZE|during decompression", re.I)
+
+
+def failure_outcome(outcome: str, reason: str | None) -> str:
+    """The outcome recorded for a failed fetch: a generic ``failed`` whose reason is the size limit is
+    ``too_large``, so a bomb is explained rather than counted as a server error."""
+    if outcome == "failed" and reason and _TOO_LARGE.search(reason):
+        return "too_large"
+    return outcome
 
 
 class RawStorePipeline:
@@ -57,6 +71,7 @@ class RawStorePipeline:
             ))
             self.stats.inc_value("nianbao/listing/pages")
         elif isinstance(item, FetchFailure):
+            item.outcome = failure_outcome(item.outcome, item.reason)
             self.manifest.write(ManifestRow(
                 url=item.url, portal_id=item.portal_id, fetched_at=now_iso(), outcome=item.outcome, kind=item.kind,
                 status=item.status, reason=item.reason, listing_url=item.listing_url, parent_url=item.parent_url,
