@@ -13,10 +13,29 @@ from dataclasses import dataclass
 from functools import cache
 
 from pipeline.indicators import APPLICANT_TYPES, SPEC_DIR, catalogue
-from pipeline.templates import derived_groups, derived_sums
+from pipeline.templates import derived_groups, derived_sums, t3_row_order
 
 SIX = APPLICANT_TYPES[:-1]
-_TERM = re.compile(r"^([a-z0-9_.]+)(?:\[([a-z_.]+)\])?$")
+_ANY_TERM = re.compile(
+    r"(?P<sign>[+\-])?\s*(?:sum\((?P<prefix>[a-z0-9_.]+)\.\*[^)]*\)"
+    r"|(?P<code>[A-Za-z0-9_.<>]+)(?:\[(?P<col>[a-z_.]+)\])?(?:\((?P<year>N(?:-1)?)\))?)\s*"
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of an identity: ±code[col](N or N-1), or the sum of the printed codes under a prefix."""
+
+    sign: int
+    code: str
+    col: str | None = None
+    year: int = 0  # 0: this report; -1: the same agency's report of the year before
+    prefix: bool = False
+
+    def render(self) -> str:
+        if self.prefix:
+            return f"Σ {self.code}.*"
+        return self.code + (f"[{self.col}]" if self.col else "") + ("(N-1)" if self.year else "")
 
 
 @dataclass(frozen=True)
@@ -28,6 +47,30 @@ class Rule:
     rhs: tuple[str, ...]
     severity: str
     expression: str
+    for_each: str = ""
+
+    @property
+    def cross_year(self) -> bool:
+        return "(N-1)" in self.expression
+
+
+def parse_side(text: str) -> tuple[Term, ...]:
+    """'a + b[total] - c(N-1)' → terms (the whole grammar of checks.csv expressions)."""
+    out: list[Term] = []
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        m = _ANY_TERM.match(text, pos)
+        if not m or m.end() == pos:
+            raise ValueError(f"checks.csv: cannot read {text[pos:]!r}")
+        sign = -1 if m.group("sign") == "-" else 1
+        if m.group("prefix"):
+            out.append(Term(sign, m.group("prefix"), prefix=True))
+        else:
+            year = -1 if m.group("year") == "N-1" else 0
+            out.append(Term(sign, m.group("code"), m.group("col"), year))
+        pos = m.end()
+    return tuple(out)
 
 
 @cache
@@ -37,18 +80,39 @@ def rules() -> list[Rule]:
         for row in csv.DictReader(fh):
             expr = row["expression"]
             lhs, _, rhs = expr.partition("==")
-            out.append(
-                Rule(
-                    rule_id=row["rule_id"],
-                    generations=frozenset(row["generations"].split()),
-                    per_applicant=row["applies_to"].startswith("each applicant"),
-                    lhs=tuple(t.strip() for t in lhs.split("+")),
-                    rhs=tuple(t.strip() for t in rhs.split("+")),
-                    severity=row["severity"],
-                    expression=expr,
-                )
+            rule = Rule(
+                rule_id=row["rule_id"],
+                generations=frozenset(row["generations"].split()),
+                per_applicant=row["applies_to"].startswith("each applicant"),
+                lhs=tuple(t.strip() for t in lhs.split("+")),
+                rhs=tuple(t.strip() for t in rhs.split("+")),
+                severity=row["severity"],
+                expression=expr,
+                for_each=(row.get("for_each") or "").strip(),
             )
+            parse_side(lhs), parse_side(rhs)  # fail on load, not on the first report
+            out.append(rule)
     return out
+
+
+def _bindings(rule: Rule, generation: str | None) -> list[tuple[str, str]]:
+    """(placeholder, value) pairs of a for_each rule; [('', '')] for a plain rule."""
+    if not rule.for_each:
+        return [("", "")]
+    name, _, values = rule.for_each.partition("=")
+    if values.strip() == "@t3.rows":
+        vals = t3_row_order(generation) if generation else []
+    else:
+        vals = values.split()
+    return [(name.strip(), v) for v in vals]
+
+
+def _instantiate(rule: Rule, name: str, value: str) -> tuple[str, tuple[Term, ...], tuple[Term, ...]]:
+    expr = rule.expression
+    if name:
+        expr = re.sub(rf"<{re.escape(name)}>|\b{re.escape(name)}(?=\[)", value, expr)
+    lhs, _, rhs = expr.partition("==")
+    return expr, parse_side(lhs), parse_side(rhs)
 
 
 def _derived_fact(code: str, applicant: str, value: float, detail: str, table_id: str) -> dict:
@@ -123,25 +187,40 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
 
 
+@dataclass(frozen=True)
+class Check:
+    """One identity to evaluate per report: a rule instantiated for one applicant column (and for_each value)."""
+
+    rule: Rule
+    app: str
+    lhs: tuple[Term, ...]
+    rhs: tuple[Term, ...]
+    label: str  # detail prefix of a for_each rule ('apply.new: '), '' otherwise
+    expression: str
+    per_value: bool  # a for_each rule: emitted only when one of its terms is present
+
+    def keys(self) -> list[tuple[str, str]]:
+        return [(t.code, t.col or self.app) for t in self.lhs + self.rhs if not t.prefix]
+
+
 @cache
-def _plan(generation: str) -> tuple:
-    """Rule evaluations for one generation, compiled once: (rule, applicant, lhs keys, rhs keys, kind)."""
-    plan = []
+def _plan(generation: str) -> tuple[Check, ...]:
+    """Every identity of checks.csv for one generation, instantiated once (rules × columns × for_each)."""
+    plan: list[Check] = []
     for rule in rules():
         if generation not in rule.generations:
             continue
-        if rule.rule_id.startswith("xyear."):
-            plan.append((rule, "na", (), (), "xyear"))
+        if rule.cross_year:
+            plan.append(Check(rule, "na", (), (), "", rule.expression, False))
             continue
-        if rule.rule_id == "t3.total_column":
-            for code, ind in catalogue().items():
-                if ind.applicant_breakdown and generation in ind.generations and ind.printed_in(generation) == "yes":
-                    sub = Rule(rule.rule_id, rule.generations, False, (f"{code}[total]",),
-                               tuple(f"{code}[{a}]" for a in SIX), rule.severity, rule.expression)
-                    plan.append((sub, "total", (), (), "total_column:" + code))
-            continue
-        for app in APPLICANT_TYPES if rule.per_applicant else ("na",):
-            plan.append((rule, app, (), (), "plain"))
+        for name, value in _bindings(rule, generation):
+            expr, lhs, rhs = _instantiate(rule, name, value)
+            cols_fixed = all(t.col for t in lhs + rhs if not t.prefix)
+            apps = ("na",) if not rule.per_applicant and not cols_fixed else APPLICANT_TYPES
+            if cols_fixed:
+                apps = (lhs[0].col or "na",)
+            for app in apps:
+                plan.append(Check(rule, app, lhs, rhs, f"{value}: " if name else "", rule.expression, bool(name)))
     return tuple(plan)
 
 
@@ -176,21 +255,17 @@ def evaluate(facts: list[dict], generation: str,
     return out
 
 
-def _closable_blanks(rule: Rule, app: str, by_key: dict[tuple[str, str], dict]) -> list[dict] | None:
+def _closable_blanks(chk: Check, by_key: dict[tuple[str, str], dict]) -> list[dict] | None:
     """The blank facts whose reading as 0 closes this identity, or None (absent terms, non-blank gaps,
     a blank total, a derived term, no printed number to anchor it, or the identity still does not close).
 
     A derived term is no evidence: a 总计 summed from the applicant columns closes with their blanks
     read as 0 by construction."""
-    if any(t.startswith("sum(") for t in rule.lhs + rule.rhs):
+    if any(t.prefix or t.sign < 0 for t in chk.lhs + chk.rhs):
         return None
-    sides = []
-    for terms in (rule.lhs, rule.rhs):
-        side = [by_key.get((code, col or app)) for code, col in _parsed_terms(terms)]
-        if any(f is None for f in side):
-            return None
-        sides.append(side)
-    every = sides[0] + sides[1]
+    every = [by_key.get(k) for k in chk.keys()]
+    if any(f is None for f in every):
+        return None
     if any(f["value_status"] == "derived" for f in every):
         return None
     blanks = [f for f in every if f["value"] is None]
@@ -199,7 +274,9 @@ def _closable_blanks(rule: Rule, app: str, by_key: dict[tuple[str, str], dict]) 
     if any(f["value_status"] != "blank" or f["applicant_type"] == "total" or f["indicator"].endswith(".total")
            for f in blanks):
         return None
-    lhs, rhs = (float(sum(f["value"] or 0.0 for f in side)) for side in sides)
+    n = len(chk.lhs)
+    lhs = float(sum(f["value"] or 0.0 for f in every[:n]))
+    rhs = float(sum(f["value"] or 0.0 for f in every[n:]))
     return blanks if _close(lhs, rhs) else None
 
 
@@ -213,25 +290,21 @@ def _impute_zeros(facts: list[dict], generation: str) -> dict[tuple[str, str, st
         return {}
     closed: dict[tuple[str, str, str], list[str]] = {}
     touching = _plan_by_key(generation)
+    plan = _plan(generation)
     changed = True
     while changed:
         changed = False
         blank = [k for k, f in by_key.items() if f["value_status"] == "blank"]
-        todo = sorted({i for k in blank for i in touching.get(k, ())})
-        plan = _plan(generation)
-        for i in todo:
-            rule, app, _, _, kind = plan[i]
-            col = "total" if kind.startswith("total_column:") else app
-            blanks = _closable_blanks(rule, col, by_key)
+        for i in sorted({i for k in blank for i in touching.get(k, ())}):
+            chk = plan[i]
+            blanks = _closable_blanks(chk, by_key)
             if not blanks:
                 continue
             for f in blanks:
                 f["value"] = 0.0
                 f["value_status"] = "imputed_zero"
-            detail = rule.expression
-            if kind.startswith("total_column:"):
-                detail = f"{kind.partition(':')[2]}: {rule.expression}"
-            closed[(rule.rule_id, col, detail)] = [f"{f['indicator']}[{f['applicant_type']}]" for f in blanks]
+            closed[(chk.rule.rule_id, chk.app, chk.label + chk.expression)] = [
+                f"{f['indicator']}[{f['applicant_type']}]" for f in blanks]
             changed = True
     return closed
 
@@ -241,12 +314,9 @@ def _plan_by_key(generation: str) -> dict[tuple[str, str], tuple[int, ...]]:
     """(code, applicant) → plan entries whose identity has that term, so imputation looks only at rules
     that touch a blank cell."""
     out: dict[tuple[str, str], list[int]] = {}
-    for i, (rule, app, _, _, kind) in enumerate(_plan(generation)):
-        if kind == "xyear":
-            continue
-        col = "total" if kind.startswith("total_column:") else app
-        for code, c in _parsed_terms(rule.lhs + rule.rhs):
-            out.setdefault((code, c or col), []).append(i)
+    for i, chk in enumerate(_plan(generation)):
+        for k in chk.keys():
+            out.setdefault(k, []).append(i)
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -259,73 +329,85 @@ def _evaluate(facts: list[dict], generation: str) -> list[dict]:
             values[key] = f["value"]
             status[key] = f["value_status"]
     out: list[dict] = []
-    for rule, app, _, _, kind in _plan(generation):
-        if kind == "xyear":
-            out.append(_result(rule, "na", "skipped", None, None, "needs two report years of one agency"))
-        elif kind.startswith("total_column:"):
-            code = kind.partition(":")[2]
-            if (code, "total") not in values and not any((code, a) in values for a in SIX):
-                continue
-            if status.get((code, "total")) == "derived":
-                out.append(_result(rule, "total", "skipped", None, None, f"{code}: 总计 blank, derived from the six columns"))
-                continue
-            res = _eval_one(rule, "total", values, status)
-            res["detail"] = f"{code}: {res['detail']}"
+    for chk in _plan(generation):
+        if chk.rule.cross_year:
+            out.append(_result(chk.rule, "na", "skipped", None, None, "needs two report years of one agency"))
+            continue
+        if chk.per_value and not any(k in values for k in chk.keys()):
+            continue
+        res = _eval_one(chk, values, status)
+        if res is not None:
             out.append(res)
-        else:
-            out.append(_eval_one(rule, app, values, status))
     return out
 
 
-@cache
-def _parsed_terms(terms: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
-    out = []
+def _side(terms: tuple[Term, ...], app: str, values: dict, year: dict | None = None) -> tuple[float | None, list[str]]:
+    """Σ of one side, and the names of its missing or blank terms."""
+    total = 0.0
+    missing: list[str] = []
     for t in terms:
-        m = _TERM.match(t)
-        out.append((m.group(1), m.group(2)) if m else (t, None))
-    return tuple(out)
-
-
-def _terms(terms: tuple[str, ...], app: str, values: dict) -> tuple[list[float | None], list[str]]:
-    if not any(t.startswith("sum(") for t in terms):
-        parsed = _parsed_terms(terms)
-        return [values.get((code, col or app)) for code, col in parsed], [code for code, _ in parsed]
-    vals: list[float | None] = []
-    names: list[str] = []
-    for t in terms:
-        if t.startswith("sum(") and "apply.new.channel.*" in t:
-            chans = [k for k in values if k[0].startswith("apply.new.channel.") and k[1] == app]
-            if not chans:
-                vals.append(None)
-            else:
-                vs = [values[k] for k in chans]
-                vals.append(None if any(v is None for v in vs) else float(sum(vs)))
-            names.append("Σ apply.new.channel.*")
-            continue
-        m = _TERM.match(t)
-        code, col = (m.group(1), m.group(2) or app) if m else (t, app)
-        vals.append(values.get((code, col)))
-        names.append(code)
-    return vals, names
-
-
-def _eval_one(rule: Rule, app: str, values: dict, status: dict) -> dict:
-    lv, ln = _terms(rule.lhs, app, values)
-    rv, rn = _terms(rule.rhs, app, values)
-    if rule.rule_id == "t3.other_split" and status.get(("apply.result.other", app)) == "derived":
-        return _result(rule, app, "skipped", None, None, "（六） subtotal not printed: derived from the same rows")
-    missing = [n for n, v in zip(ln + rn, lv + rv, strict=True) if v is None]
-    if missing:
-        if len(missing) == len(ln) + len(rn):
-            detail = "all terms missing or blank"
+        src = year if (t.year and year is not None) else values
+        if t.prefix:
+            keys = [k for k in src if k[0].startswith(t.code + ".") and k[1] == app]
+            vs = [src[k] for k in keys]
+            if not keys or any(v is None for v in vs):
+                missing.append(t.render())
+                continue
+            v = float(sum(vs))
         else:
-            detail = "missing or blank: " + ", ".join(missing[:6])
-        return _result(rule, app, "skipped", None, None, detail)
-    observed = float(sum(lv))
-    expected = float(sum(rv))
+            v = src.get((t.code, t.col or app))
+            if v is None:
+                missing.append(t.render())
+                continue
+        total += t.sign * v
+    return (None if missing else total), missing
+
+
+def _render(terms: tuple[Term, ...]) -> str:
+    out = ""
+    for i, t in enumerate(terms):
+        out += (t.render() if i == 0 else f" {'-' if t.sign < 0 else '+'} {t.render()}")
+    return out
+
+
+def _eval_one(chk: Check, values: dict, status: dict) -> dict | None:
+    app = chk.app
+    lhs_key = (chk.lhs[0].code, chk.lhs[0].col or app) if len(chk.lhs) == 1 and not chk.lhs[0].prefix else None
+    if lhs_key is not None and status.get(lhs_key) == "derived":
+        return _result(chk.rule, app, "skipped", None, None,
+                       f"{chk.label}{lhs_key[0]} not printed: derived from the same cells")
+    observed, lmiss = _side(chk.lhs, app, values)
+    expected, rmiss = _side(chk.rhs, app, values)
+    missing = lmiss + rmiss
+    if missing:
+        n = len(chk.lhs) + len(chk.rhs)
+        detail = "all terms missing or blank" if len(missing) == n else "missing or blank: " + ", ".join(missing[:6])
+        return _result(chk.rule, app, "skipped", None, None, chk.label + detail)
     ok = _close(observed, expected)
-    return _result(rule, app, "passed" if ok else "failed", expected, observed,
-                   rule.expression if ok else f"{' + '.join(rule.lhs)} = {observed:g} but {' + '.join(rule.rhs)} = {expected:g}")
+    detail = chk.expression if ok else f"{_render(chk.lhs)} = {observed:g} but {_render(chk.rhs)} = {expected:g}"
+    return _result(chk.rule, app, "passed" if ok else "failed", expected, observed, chk.label + detail)
+
+
+def evaluate_pair(previous: list[dict], current: list[dict]) -> list[dict]:
+    """The cross-year identities (terms with (N-1)) between two report years of one agency: every
+    instantiation whose terms are all printed in both years (others are not emitted)."""
+    before = {(f["indicator"], f["applicant_type"]): float(f["value"]) for f in previous if f.get("value") is not None}
+    now = {(f["indicator"], f["applicant_type"]): float(f["value"]) for f in current if f.get("value") is not None}
+    out: list[dict] = []
+    for rule in rules():
+        if not rule.cross_year:
+            continue
+        for name, value in _bindings(rule, None):
+            expr, lhs, rhs = _instantiate(rule, name, value)
+            for app in APPLICANT_TYPES if rule.per_applicant else ("na",):
+                observed, lm = _side(lhs, app, now, before)
+                expected, rm = _side(rhs, app, now, before)
+                if lm or rm:
+                    continue
+                ok = abs(expected - observed) < 1e-6
+                detail = expr if ok else f"{expr}: expected {expected:g}, printed {observed:g}"
+                out.append(_result(rule, app, "passed" if ok else "failed", expected, observed, detail))
+    return out
 
 
 def _result(rule: Rule, app: str, st: str, expected: float | None, observed: float | None, detail: str) -> dict:

@@ -136,3 +136,28 @@ def test_a_row_closed_to_zero_gets_a_derived_zero_total() -> None:
     assert (other["total"]["value"], other["total"]["value_status"]) == (0, "derived")
     c = next(c for c in checks if (c["rule_id"], c["applicant_type"]) == ("t3.results_sum.g2", "natural_person"))
     assert c["status"] == "passed" and "imputed_zero" in c["detail"]
+
+
+def test_one_evaluator_reads_every_expression_of_the_spec() -> None:
+    from pipeline.checks import _plan, parse_side
+
+    terms = parse_side("proactive.<s>.in_force(N-1) + proactive.<s>.issued(N) - proactive.<s>.repealed(N)")
+    assert [(t.sign, t.year) for t in terms] == [(1, -1), (1, 0), (-1, 0)]
+    assert parse_side("sum(apply.new.channel.* printed in the table)")[0].prefix
+    g3 = _plan("g3")
+    # t3.total_column is instantiated once per printed table-三 row (for_each X=@t3.rows of checks.csv)
+    assert len([c for c in g3 if c.rule.rule_id == "t3.total_column"]) == 25
+    assert {c.rule.rule_id for c in _plan("g0")} >= {"g0.channels_sum", "g0.reply_sum.3way"}
+
+
+def test_prefix_sums_and_for_each_stocks() -> None:
+    facts = [_f("apply.new", "na", 5, table="regional"), _f("apply.new.channel.online", "na", 3, table="regional"),
+             _f("apply.new.channel.letter", "na", 2, table="regional")]
+    res = {c["rule_id"]: c for c in evaluate(facts, "g0")}
+    assert res["g0.channels_sum"]["status"] == "passed"
+    last = [_f("proactive.regulations.in_force", "na", 10, table="t2")]
+    this = [_f("proactive.regulations.in_force", "na", 11, table="t2"), _f("proactive.regulations.issued", "na", 2, table="t2"),
+            _f("proactive.regulations.repealed", "na", 1, table="t2")]
+    got = evaluate_xyear(last, this)
+    assert [(c["rule_id"], c["status"], c["expected"]) for c in got] == [("xyear.normative_in_force", "passed", 11)]
+    assert "proactive.regulations.in_force(N)" in got[0]["detail"]
