@@ -78,6 +78,12 @@ def _sniff_format(data: bytes, media_type: str | None, filename: str | None) -> 
         return "binary"
     if head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8\xff") or head.startswith(b"GIF8"):
         return "binary"
+    if fn.endswith((".doc", ".wps")) or "word" in mt:  # Word's "save as web page" keeps the .doc name
+        lead = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
+        if lead.startswith(b"<") and _HTML_SNIFF.search(lead):
+            return "html"
+        if lead[:64].lower().startswith((b"mime-version:", b"from:", b"content-type: multipart/related")):
+            return "mht"  # a MIME web archive
     if any(x in mt for x in ("word", "excel", "spreadsheet", "officedocument", "msword", "image/")):
         return "binary"
     if fn.endswith((".doc", ".docx", ".xls", ".xlsx", ".wps", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".gif")):
@@ -89,6 +95,19 @@ def _sniff_format(data: bytes, media_type: str | None, filename: str | None) -> 
     if b"\x00" in data[:2048] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "binary"
     return "html" if _HTML_SNIFF.search(data[:65536]) else "text"
+
+
+def _mht_html(data: bytes) -> tuple[bytes, str | None]:
+    """(HTML bytes, their media type with charset) of the first text/html part of an MHT web archive."""
+    import email
+    from email import policy
+
+    message = email.message_from_bytes(data, policy=policy.compat32)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            charset = part.get_content_charset()
+            return part.get_payload(decode=True) or b"", f"text/html; charset={charset}" if charset else "text/html"
+    return b"", "text/html"
 
 
 def _read(data: bytes, media_type: str | None, filename: str | None) -> tuple[ExtractedDocument | None, str | None]:
@@ -103,6 +122,8 @@ def _read(data: bytes, media_type: str | None, filename: str | None) -> tuple[Ex
             return read_binary(data, media_type, filename), None
         except Exception as e:  # noqa: BLE001 - any reader failure is a per-document finding
             return None, f"office reader failed: {type(e).__name__}: {e}"[:300]
+    if kind == "mht":
+        data, media_type, kind = *_mht_html(data), "html"
     text = decode(data, media_type).text
     if kind == "html":
         from pipeline.readers.html import read_html

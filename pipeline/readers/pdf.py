@@ -94,10 +94,14 @@ def _pdfium_page_texts(data: bytes) -> list[str]:
 def read_pdf(data: bytes) -> ExtractedDocument:
     """Text and tables of every page; OCR only the pages whose text layer is missing or garbled."""
     import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     try:
         pdf = pdfplumber.open(BytesIO(data))
     except Exception as exc:  # pdfminer raises assorted errors on corrupt files
+        causes = (exc, exc.__context__, *exc.args)
+        if any(isinstance(c, PDFPasswordIncorrect | PDFEncryptionError) for c in causes):
+            raise UnreadableDocument("encrypted PDF: a password is needed to open it") from exc
         raise UnreadableDocument(f"corrupt PDF: {type(exc).__name__}: {exc}") from exc
     page_texts: list[str | None] = []
     tables: list[Table] = []

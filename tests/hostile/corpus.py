@@ -11,6 +11,7 @@ included, and the next document still parses.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import struct
 import sys
@@ -32,6 +33,8 @@ class Case:
     build: Callable[[], bytes]
     expect: str  # handled / contained
     why: str
+    status: str | None = None  # the parse_status a handled case must end with, when it is known
+    reason: str | None = None  # … and words its parse_reason must contain
 
 
 # -- spreadsheets -----------------------------------------------------------------------------------
@@ -181,9 +184,55 @@ def scanned_pdf(pages: int = 200) -> bytes:
     return buf.getvalue()
 
 
+def encrypted_pdf() -> bytes:
+    """A one-page PDF under the standard security handler with a user password nobody knows (its /U entry
+    matches no password), as a portal's "protected" attachment is."""
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+            b"<< /Filter /Standard /V 1 /R 2 /O <" + hashlib.sha256(b"owner").hexdigest().encode() + b"> /U <"
+            + hashlib.sha256(b"user").hexdigest().encode() + b"> /P -44 >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    fid = hashlib.md5(b"nianbao").hexdigest().encode()
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 4 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objs) + 1, fid, fid, xref)
+    return bytes(out)
+
+
+# -- Word "web page" .doc files ---------------------------------------------------------------------
+REAL_PAGE = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "pingtan" / "t20220208_80613.htm"
+
+
+def doc_html() -> bytes:
+    """A real report page saved under a .doc name and served as application/msword."""
+    return REAL_PAGE.read_bytes()
+
+
+def doc_mht() -> bytes:
+    """The same page as Word's MHT web archive (MIME multipart/related, quoted-printable HTML part)."""
+    from email.charset import QP, Charset
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    from pipeline.decode import decode
+
+    utf8 = Charset("utf-8")
+    utf8.body_encoding = QP
+    archive = MIMEMultipart("related")
+    archive.attach(MIMEText(decode(REAL_PAGE.read_bytes(), "text/html").text, "html", utf8))
+    return archive.as_bytes()
+
+
 # -- the corpus ---------------------------------------------------------------------------------------
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOC = "application/msword"
 
 CASES: tuple[Case, ...] = (
     Case("sparse-xlsx-dimension", "tj.xlsx", XLSX, sparse_xlsx, "handled",
@@ -208,6 +257,12 @@ CASES: tuple[Case, ...] = (
          "glued table 四 with a 28-digit run (185 s)"),
     Case("png-pixel-bomb", "scan.png", "image/png", pixel_bomb_png, "handled",
          "900 M pixels in 140 KB"),
+    Case("pdf-encrypted", "P020230101.pdf", "application/pdf", encrypted_pdf, "handled",
+         "a password-protected PDF was called corrupt", status="unreadable", reason="encrypted PDF"),
+    Case("doc-that-is-html", "P020220208.doc", DOC, doc_html, "handled",
+         "a .doc that is an HTML page was sent to the Word reader and never parsed", status="ok"),
+    Case("doc-that-is-mht", "P020220209.doc", DOC, doc_mht, "handled",
+         "a .doc that is an MHT web archive was sent to the Word reader and never parsed", status="ok"),
     Case("html-table-50000-rows", "t7.html", "text/html", big_table_page, "contained",
          "a 50,000-row table (124 s)"),
     Case("pdf-scan-200-pages", "scan.pdf", "application/pdf", scanned_pdf, "contained",

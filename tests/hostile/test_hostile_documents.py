@@ -53,6 +53,10 @@ def test_bounded_documents_are_parsed_not_stopped(case, roomy):
     report = roomy.process(case.build(), _row(case))["report"]
     assert report["parse_status"] in PARSED, (case.why, report.get("parse_reason"))
     assert not str(report.get("parse_reason") or "").startswith("budget:"), case.why
+    if case.status:
+        assert report["parse_status"] == case.status, (case.why, report.get("parse_reason"))
+    if case.reason:
+        assert case.reason in report["parse_reason"], case.why
     assert report["source_url"] == _row(case)["url"]
 
 
