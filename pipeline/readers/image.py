@@ -16,6 +16,10 @@ from pipeline.readers.base import ExtractedDocument
 from pipeline.readers.office import UnreadableDocument
 
 RENDER_DPI = 200
+# Bounds before allocation: a scanned report page at 600 DPI is 35 M pixels; reports run to a few dozen
+# pages (later pages of a longer scan are left unread and the budget is kept).
+MAX_OCR_PIXELS = 64_000_000
+MAX_OCR_PAGES = 60
 
 
 @functools.cache
@@ -82,8 +86,10 @@ def ocr_pdf_pages(data: bytes, pages: list[int]) -> dict[int, tuple[str, float]]
     pdf = pdfium.PdfDocument(data)
     out: dict[int, tuple[str, float]] = {}
     try:
-        for i in pages:
-            image = pdf[i].render(scale=RENDER_DPI / 72).to_pil()
+        for i in pages[:MAX_OCR_PAGES]:
+            width, height = pdf[i].get_size()  # points; a page may declare 200 × 200 inches
+            scale = min(RENDER_DPI / 72, (MAX_OCR_PIXELS / max(width * height, 1.0)) ** 0.5)
+            image = pdf[i].render(scale=scale).to_pil()
             lines, mean = ocr_pil(image)
             out[i] = ("\n".join(lines), mean)
     finally:
@@ -98,7 +104,10 @@ def read_image(data: bytes) -> ExtractedDocument:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        image = Image.open(BytesIO(data))
+        image = Image.open(BytesIO(data))  # reads the header only: the size is known before decoding
+        if image.width * image.height > MAX_OCR_PIXELS:
+            raise UnreadableDocument(f"image of {image.width}×{image.height} pixels is over the "
+                                     f"{MAX_OCR_PIXELS} pixel bound")
         image.load()
     except (UnidentifiedImageError, OSError) as exc:
         raise UnreadableDocument(f"corrupt image: {exc}") from exc
