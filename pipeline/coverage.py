@@ -193,7 +193,15 @@ def _status(c: dict, published: int, not_yet_due: bool) -> str:
 
 def write_coverage(data_dir: str | Path, dataset_root: str | Path | None = None,
                    portals: dict[str, dict] | None = None, as_of: date | None = None) -> Path:
-    """Build and replace ``coverage/`` (unpartitioned: one small file for every portal and year)."""
+    """Build and replace ``coverage/`` (unpartitioned: one small file for every portal and year), then
+    refresh the dataset's description (``indicators/``, ``regions/``, README.md, datapackage.json) so the
+    release describes every table as now written. Returns the coverage file.
+
+    (``release`` imports this module, so its ``write_description`` is imported here, at call time.)"""
+    from .release import write_description
+
     root = Path(dataset_root) if dataset_root is not None else Path(data_dir) / "dataset"
     table = build_coverage(data_dir, root, portals, as_of)
-    return write_unpartitioned(root, "coverage", table.to_pylist(), COVERAGE)
+    path = write_unpartitioned(root, "coverage", table.to_pylist(), COVERAGE)
+    write_description(root)
+    return path

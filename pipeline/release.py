@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import re
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -179,15 +181,31 @@ def readme(dataset_root: str | Path) -> str:
     return "\n".join(lines)
 
 
-def write_release(dataset_root: str | Path, data_dir: str | Path | None = None,
-                  portals: dict[str, dict] | None = None, as_of: date | None = None) -> dict[str, Path]:
-    """Write the dictionaries, the coverage table (when ``data_dir`` is given), README.md and datapackage.json."""
+def write_description(dataset_root: str | Path) -> dict[str, Path]:
+    """Write the dictionaries, README.md and datapackage.json of the tables now under ``dataset_root``.
+
+    The two text files are replaced atomically (written beside, then renamed), so a reader never sees
+    half of one even when two publications finish together.
+    """
     root = Path(dataset_root)
     paths = dict(write_dictionaries(root))
-    if data_dir is not None:
-        paths["coverage"] = write_coverage(data_dir, root, portals, as_of)
-    paths["datapackage"] = root / "datapackage.json"
-    paths["datapackage"].write_text(json.dumps(datapackage(root), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    paths["readme"] = root / "README.md"
-    paths["readme"].write_text(readme(root), encoding="utf-8")
+    paths["datapackage"] = _replace_text(root / "datapackage.json",
+                                         json.dumps(datapackage(root), ensure_ascii=False, indent=1) + "\n")
+    paths["readme"] = _replace_text(root / "README.md", readme(root))
     return paths
+
+
+def _replace_text(path: Path, text: str) -> Path:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def write_release(dataset_root: str | Path, data_dir: str | Path | None = None,
+                  portals: dict[str, dict] | None = None, as_of: date | None = None) -> dict[str, Path]:
+    """The coverage table (when ``data_dir`` is given: it needs the crawl manifest) and the description."""
+    if data_dir is None:
+        return write_description(dataset_root)
+    path = write_coverage(data_dir, dataset_root, portals, as_of)
+    return {"coverage": path, **write_description(dataset_root)}

@@ -101,3 +101,19 @@ def test_dates_and_money_have_proper_types(release) -> None:
     assert str(facts.schema.field("value_decimal").type) == "decimal128(38, 8)"
     money = facts.filter(pc.is_in(facts["unit"], pa.array(["cny", "cny_10k"]))).to_pylist()
     assert money and all(f["value_decimal"] is not None for f in money if f["value"] is not None)
+
+
+def test_rebuilding_coverage_refreshes_the_description(release, tmp_path) -> None:
+    import shutil
+
+    from pipeline.coverage import write_coverage
+
+    root = tmp_path / "dataset"
+    shutil.copytree(release["root"], root)
+    for name in ("README.md", "datapackage.json"):
+        (root / name).unlink()
+    shutil.rmtree(root / "indicators")
+    write_coverage(release["data"], root)  # what the Dagster coverage asset calls
+    package = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    assert {"coverage", "indicators", "regions"} <= {r["name"] for r in package["resources"]}
+    assert (root / "README.md").is_file() and not list(root.glob(".*.tmp"))
