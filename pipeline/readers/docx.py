@@ -20,6 +20,7 @@ from pipeline.readers.base import ExtractedDocument, Table
 from pipeline.readers.office import UnreadableDocument
 
 _NUMBER = re.compile(r"[-+]?[\d,，.．]+%?")
+_MAX_INFLATED = 256 * 1024 * 1024  # a report DOCX inflates to a few MB; a zip bomb to gigabytes
 _MAX_GRID_COLS = 128  # Word's limit is 63; gridBefore 10^8 or gridSpan 10^6 must not become a list that long
 
 
@@ -111,11 +112,14 @@ def read_docx(data: bytes) -> ExtractedDocument:
     import docx
 
     try:
-        document = docx.Document(BytesIO(data))
+        inflated = sum(i.file_size for i in zipfile.ZipFile(BytesIO(data)).infolist())  # zipfile holds to these
+        document = docx.Document(BytesIO(data)) if inflated <= _MAX_INFLATED else None
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise UnreadableDocument(f"corrupt DOCX: {type(exc).__name__}: {exc}") from exc
     except Exception as exc:  # python-docx surfaces lxml/opc errors of many kinds on broken packages
         raise UnreadableDocument(f"corrupt DOCX: {type(exc).__name__}: {exc}") from exc
+    if document is None:
+        raise UnreadableDocument(f"DOCX inflates to {inflated} bytes, over the {_MAX_INFLATED} byte bound")
     lines: list[str] = []
     tables: list[Table] = []
     for block in document.iter_inner_content():

@@ -111,6 +111,23 @@ def docx_table(grid_before: int = 0, grid_span: int = 1, rows: int = 3, body_tex
     return _zip({"[Content_Types].xml": _DOCX_CT, "_rels/.rels": _DOCX_RELS, "word/document.xml": doc})
 
 
+def docx_bomb(inflated: int = 300 * 1024 * 1024) -> bytes:
+    """A DOCX whose document.xml inflates to 300 MB of whitespace inside a paragraph (about 300 KB zipped)."""
+    pad = b" " * (1024 * 1024)
+    head = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{_W}"><w:body>'
+            f"<w:p><w:r><w:t>{REPORT_TITLE}").encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", _DOCX_CT)
+        zf.writestr("_rels/.rels", _DOCX_RELS)
+        with zf.open("word/document.xml", "w", force_zip64=True) as fh:
+            fh.write(head)
+            for _ in range(inflated // len(pad)):
+                fh.write(pad)
+            fh.write(b"</w:t></w:r></w:p></w:body></w:document>")
+    return buf.getvalue()
+
+
 # -- HTML -------------------------------------------------------------------------------------------
 def _page(body: str) -> bytes:
     return (f'<html><head><meta charset="utf-8"><title>{REPORT_TITLE}</title></head><body><h1>{REPORT_TITLE}</h1>'
@@ -243,6 +260,8 @@ CASES: tuple[Case, ...] = (
          "gridBefore 10^8: OOM-killed at 8 GB"),
     Case("docx-gridspan-1e6", "nb2.docx", DOCX, lambda: docx_table(grid_span=10**6, rows=5), "handled",
          "gridSpan 10^6: 6.9 GB"),
+    Case("docx-zip-bomb", "nb3.docx", DOCX, docx_bomb, "handled",
+         "document.xml inflating to 300 MB: read whole by python-docx", status="unreadable", reason="byte bound"),
     Case("html-rowspan-past-clamp", "t1.html", "text/html", rowspan_page, "handled",
          "row-spans carried past the 80-column clamp"),
     Case("html-crumb-88kb", "t2.html", "text/html", crumb_page, "handled",
