@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,15 @@ def _json_default(value: object) -> object:
     return str(value)
 
 
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
 def render(columns: list[str], rows: list[tuple], fmt: str, max_rows: int | None) -> str:
     """The result as an aligned text table, CSV (text quoted) or a JSON array of objects."""
     if fmt == "json":
@@ -35,10 +45,10 @@ def render(columns: list[str], rows: list[tuple], fmt: str, max_rows: int | None
         return "\r\n".join(lines) + "\r\n"
     shown = rows if max_rows is None or len(rows) <= max_rows else rows[:max_rows]
     cells = [[("" if v is None else str(v)) for v in r] for r in shown]
-    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-    out = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(),
+    widths = [max([_width(c), *(_width(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    out = ["  ".join(_pad(c, w) for c, w in zip(columns, widths, strict=True)).rstrip(),
            "  ".join("-" * w for w in widths)]
-    out += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    out += ["  ".join(_pad(v, w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     out.append(f"({len(rows)} rows{f', {len(shown)} shown: --max-rows or --output for all' if len(shown) < len(rows) else ''})")
     return "\n".join(out) + "\n"
 
