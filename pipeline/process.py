@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from . import titles
+from .agency import is_regional_aggregate
 from .parse import parse_document
 from .who import enrich_report
 
@@ -48,6 +49,8 @@ def process_document(data: bytes, row: dict, portal: dict | None = None, parent:
     )
     if enrich:
         report = enrich_report(report, portal=portal)
+    else:  # registry-free and costly (Traditional → Simplified over the text head): kept for assembly
+        report["is_regional_aggregate"] = is_regional_aggregate(report.get("title") or "", report.get("text_head"))
     for fact in result["facts"]:
         fact["content_sha256"] = report["content_sha256"]
         fact["source_url"] = url

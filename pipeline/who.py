@@ -314,7 +314,9 @@ def enrich_report(report: dict, *, portal: dict | None = None) -> dict:
         admin_level = (div.level if div else None) or hint
         region_code = div.code if div else None
 
-    aggregate = is_regional_aggregate(title, report.get("text_head"))
+    aggregate = report.get("is_regional_aggregate")  # the document's own property: computed once at parse
+    if aggregate is None:
+        aggregate = is_regional_aggregate(title, report.get("text_head"))
     out.update(
         report_year=int(year) if year else None,
         year_source=year_source,
