@@ -74,6 +74,12 @@ _CRUMB_TAG_MAX = 512
 _CRUMB_TAG = _CrumbTagFinder()
 _CRUMB_WORDS = re.compile(r"(?:当前位置|您的位置|所在位置|您现在的位置)\s*[:：]?\s*\n?")
 _TEXT = etree.XPath("string()")
+# The first element whose class or id names a breadcrumb, found in the parsed tree (linear, in C).
+_CRUMB_XPATH = etree.XPath(
+    "(//div|//nav|//p|//span|//ul|//td)[" + " or ".join(
+        f"contains(translate(concat(@class, ' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), '{w}')"
+        for w in ("crumb", "position", "location", "weizhi", "dqwz", "currentpos", "lujing")) + "][1]"
+)
 
 
 def parse_tree(text: str):
@@ -122,7 +128,7 @@ def read_html(text: str) -> ExtractedDocument:
 
     body = next(doc.iter("body"), None)
     text_out = _block_text(body if body is not None else doc)
-    crumb = _breadcrumb(text, text_out)
+    crumb = _breadcrumb(doc, text_out)
     if crumb:
         meta["breadcrumb"] = crumb
     return ExtractedDocument(text=text_out, tables=tables, source_format="html", meta=meta)
@@ -150,7 +156,7 @@ def _block_text(root) -> str:
     return _NL.sub("\n", text).strip()
 
 
-def _breadcrumb(html: str, text: str) -> str | None:
+def _breadcrumb(doc, text: str) -> str | None:
     """'首页 > 政务公开 > …' from the 当前位置 line(s) of the text, else from a crumb-classed element."""
     m = _CRUMB_WORDS.search(text)
     if m:
@@ -165,13 +171,10 @@ def _breadcrumb(html: str, text: str) -> str | None:
         parts = [p for p in parts if len(p) <= 24]
         if parts:
             return " > ".join(parts)
-    m2 = _CRUMB_TAG.search(html)
-    if not m2:
+    found = _CRUMB_XPATH(doc)
+    if not found:
         return None
-    frag = etree.fromstring("<div>" + html[m2.start(): m2.start() + 3000] + "</div>", _PARSER)
-    if frag is None:
-        return None
-    el = next(iter(frag.iter("body")), frag)
+    el = found[0]
     anchors = [" ".join(_TEXT(a).split()) for a in el.iter("a")][:10]
     anchors = [a for a in anchors if a]
     if len(anchors) >= 2:
