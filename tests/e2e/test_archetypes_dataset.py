@@ -9,7 +9,7 @@ import pytest
 
 from dagster_project.assets.crawl import crawl
 from dagster_project.assets.dataset import dataset
-from dagster_project.assets.parse import parsed_documents
+from dagster_project.assets.parse import documents, parsed_documents
 from dagster_project.resources import NianbaoResource
 from nianbao.cli import demo_registry_path
 from nianbao.demo_portal.core import DemoServer
@@ -26,7 +26,7 @@ def full_demo(tmp_path_factory):
     with DemoServer(portal) as server, dg.instance_for_test() as instance:
         resources = {"nianbao": NianbaoResource(data_dir=str(data), registry_path=demo_registry_path(full=True),
                                                 proxy=server.proxy_url)}
-        first = dg.materialize([crawl, parsed_documents], resources=resources, instance=instance)
+        first = dg.materialize([crawl, parsed_documents, documents], resources=resources, instance=instance)
         assert first.success
         silent = [c.metadata["silent"].value for c in first.get_asset_check_evaluations()
                   if c.check_name == "no_silent_portal"][0]

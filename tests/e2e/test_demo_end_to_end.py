@@ -9,7 +9,7 @@ import pytest
 
 from dagster_project.assets.crawl import crawl
 from dagster_project.assets.dataset import dataset
-from dagster_project.assets.parse import parsed_documents
+from dagster_project.assets.parse import documents, parsed_documents
 from dagster_project.jobs import publish_after_crawl
 from dagster_project.resources import NianbaoResource
 from nianbao.cli import demo_registry_path
@@ -28,7 +28,7 @@ def demo_run(tmp_path_factory):
     with DemoServer(portal) as server, dg.instance_for_test() as instance:
         resources = {"nianbao": NianbaoResource(data_dir=str(data), registry_path=demo_registry_path(),
                                                 proxy=server.proxy_url)}
-        first = dg.materialize([crawl, parsed_documents], resources=resources, instance=instance)
+        first = dg.materialize([crawl, parsed_documents, documents], resources=resources, instance=instance)
         years = sorted(DEMO_REPORT_YEARS | {2020})
         runs = {y: dg.materialize([dataset], partition_key=str(y), resources=resources, instance=instance)
                 for y in years}
