@@ -17,6 +17,7 @@ import io
 import re
 from functools import lru_cache
 from importlib import resources
+from urllib.parse import urlsplit
 
 from stdnum.cn import uscc
 
@@ -134,6 +135,8 @@ def host_labels(host: str | None) -> list[str]:
     """The labels of a host that may name a place, highest level first (sxyc.gov.cn → ['sxyc'])."""
     if not host:
         return []
+    if "//" in host:  # a SiteDomain meta given as a URL ('http://www.shuyang.gov.cn/')
+        host = urlsplit(host).hostname or ""
     h = host.lower().split(":")[0].strip(".")
     labels = [x for x in h.split(".") if x and x not in _NOT_PLACE and not x.isdigit()]
     return [x for x in reversed(labels) if re.fullmatch(r"[a-z]{2,30}", x)]

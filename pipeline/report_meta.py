@@ -21,9 +21,12 @@ _KNOWN_TEMPLATES = {("国办公开办函", "2019", "60"), ("国办公开办函",
 _SITE_ID = re.compile(r"网站标识码\s*[:：]?\s*([0-9A-Za-z]{6,20})")
 # Same line only: an empty "发布机构: " header must not take the next line's key ("栏目") as the organ.
 _SOURCE = re.compile(r"(?:来源|发布机构|信息来源|发布单位)[ \t\u3000]*[:：][ \t\u3000]*([^\s|:：]{2,40})")
-# A metadata table read cell after cell without a colon ('发布机构沭阳县财政局'): only an organ-like value.
-_SOURCE_CELL = re.compile(r"(?:发布机构|发布单位|信息来源)[ \t\u3000|]*([\u4e00-\u9fff（）()]{2,38}?(?:人民政府|政府|委员会|管委会"
-                          r"|办公室|办公厅|局|厅|署|委|办|中心|院|所|站|队|办事处))(?=$|[\s|]|发文|成文|发布|文号|索引号)", re.M)
+# The organ line of a metadata table: 发布机构 first (来源 may be a URL or a newspaper), with a colon, or
+# read cell after cell without one, the value on the same line or the next ('发布机构\n沭阳县发展和改革局').
+_ORGAN_LABEL = re.compile(r"(?:发布机构|发布单位)[ \t\u3000]*[:：][ \t\u3000]*([^\s|:：]{2,40})")
+_SOURCE_CELL = re.compile(r"(?:发布机构|发布单位|信息来源)[ \t\u3000|]*\n?[ \t\u3000|]*([\u4e00-\u9fff（）()]{2,38}?"
+                          r"(?:人民政府|政府|委员会|管委会|办公室|办公厅|局|厅|署|委|办|中心|院|所|站|队|办事处))"
+                          r"(?=$|[\s|]|发文|成文|发布|文号|索引号)", re.M)
 # The next key of a metadata table glued to the value ('沭阳县教育局发文日期：…').
 _NEXT_KEY = re.compile(r"(?:发文日期|成文日期|发布日期|发布时间|文号|索引号|主题分类|公开方式|公开范围|时效|生成日期|体裁分类"
                        r"|组配分类|有效性|浏览次数|字号).*$")
@@ -34,6 +37,8 @@ _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff])")
 _TITLE_START = re.compile(r"(?:19|20)\d\d|[一二][〇零○O]|政府信息公开|政务公开")
 # Markdown marks a converted page keeps around a heading ('# 2023年…报告', '**…**').
 _MD_MARKS = re.compile(r"^[#>*\s]+|[*\s]+$")
+# A field label before the title in metadata headers and archive flattenings ('标题: 莆田市2008年度…').
+_TITLE_LABEL = re.compile(r"^(?:文章标题|信息标题|标题|题名|名称)\s*[:：]\s*")
 _TRAIL = re.compile(r"[\s:：,，、。\-—_|]+$")
 
 
@@ -49,10 +54,12 @@ def pick_title(meta: dict[str, str], text: str) -> str | None:
             return v.strip()
     t = meta.get("<title>")
     if t:
-        for part in re.split(r"\s*[_|－]\s*|\s+-\s+", t):
+        # '…年度报告-沭阳县发改局': a site or organ suffix after a hyphen (not a date's or a range's).
+        for part in re.split(r"\s*[_|－]\s*|\s+-\s+|(?<=\D)-(?=\D)", t):
             if _REPORT_WORDS.search(part) and _ANNUAL_WORDS.search(part):
                 return part.strip()
-    lines = [_MD_MARKS.sub("", _CJK_GAP.sub("", " ".join(ln.replace("|", " ").split()))) for ln in text.splitlines()[:400]]
+    lines = [_TITLE_LABEL.sub("", _MD_MARKS.sub("", _CJK_GAP.sub("", " ".join(ln.replace("|", " ").split()))))
+             for ln in text.splitlines()[:400]]
     for i, line in enumerate(lines):
         s = line
         # A heading broken over lines (2024 年上海市科委…\n年度报告): up to three short lines read as one.
@@ -263,8 +270,16 @@ def page_meta(meta: dict[str, str], text: str, url: str | None) -> dict[str, str
             crumb = " > ".join(parts[:8]) or None
     source = meta.get("ContentSource") or None
     if not source:
-        m = _SOURCE.search(text[:30000]) or _SOURCE_CELL.search(text[:30000])
-        source = _NEXT_KEY.sub("", m.group(1)) or None if m else None
+        head = text[:30000]
+        source = None
+        for rx in (_ORGAN_LABEL, _SOURCE_CELL, _SOURCE):
+            for m in rx.finditer(head):
+                value = _NEXT_KEY.sub("", m.group(1))
+                if value and not re.match(r"(?i)https?|www\.|\d", value):
+                    source = value
+                    break
+            if source:
+                break
     return {
         "credit_code": credit_code(meta, text, url),
         "site_id_code": site_id,

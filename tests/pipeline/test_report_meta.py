@@ -98,3 +98,11 @@ def test_markdown_heading_marks_are_not_part_of_the_title_or_agency() -> None:
     title = "平潭综合实验区2019年度政府信息公开工作年度报告"  # the real Pingtan 2019 title
     res = parse_document(f"# {title}\n\n一、总体情况\n".encode())
     assert res.report["title"] == title and res.report["agency_name"] == "平潭综合实验区"
+
+
+def test_archive_field_label_is_not_part_of_the_title() -> None:
+    """Archive flattenings open with '标题: 莆田市2008年度…' (DEV corpus, 莆田市人民政府 2008)."""
+    path = ROOT / "fixtures/real/putian-gov/t20200221_1448439.archive.txt"
+    res = parse_document(path.read_bytes(), filename=path.name)
+    assert res.report["title"] == "莆田市2008年度政府信息公开工作年度报告"
+    assert res.report["agency_name"] == "莆田市" and res.report["report_year"] == 2008
