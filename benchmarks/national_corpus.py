@@ -1,0 +1,248 @@
+"""A generated national report year, built from the parse results of the real fixtures, with its truth.
+
+    python benchmarks/national_corpus.py --reports 150000 --year 2023 --out /tmp/national
+
+Templates are the real documents under ``tests/fixtures/real``, ``tests/fixtures/real-holdout`` and the
+office renderings of 平潭 2021 (DOCX, XLS, XLSX, text PDF, a DOC the parser cannot read), parsed once with
+``pipeline.process.process_document`` (cached per parser version). A report of year Y is a clone of a
+template of the generation Y uses (``MIX``: most agencies on the current format, some late on the old
+one, a few with no readable tables), with:
+
+- an agency of a real county-level division valid in Y (``pipeline.dictionaries.regions_table``) and an
+  organ from ``ORGANS``, so who/where resolution at publish time has real work to do;
+- every count and money figure multiplied by one integer per report, which keeps every arithmetic
+  identity of the tables (they are sums) and so every check's outcome;
+- its own URL, content hash and publication date.
+
+The corpus is streamed: results are produced one by one and written in batches (``write_parsed_store``:
+today's publish input, the crawl manifest plus ``pipeline.parsed_store``), with the truth as Parquet
+(``truth.parquet``: one row per generated document with what publishing must make of it). Memory does not
+grow with the number of reports except for the parsed store's own in-memory index (``ParsedStore``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import pyarrow as pa  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures"
+TEMPLATE_GLOBS = ("real/*/t*.*", "real/shanghai/*.html", "real-holdout/*/t*.*")
+# Office renderings of a real report; the scanned PDF and the PNG are left out (OCR: minutes to template).
+OFFICE = ("pingtan-2021.docx", "pingtan-2021.pdf", "pingtan-2021-tables.xls", "pingtan-2021-tables.xlsx",
+          "pingtan-2021.doc")
+MEDIA = {".htm": "text/html", ".html": "text/html", ".txt": "text/plain", ".pdf": "application/pdf",
+         ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         ".doc": "application/msword", ".xls": "application/vnd.ms-excel",
+         ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+# Share of a year's reports per generation printed (the format of the year, late adopters of the old
+# one) and of documents with no readable tables: data, not code.
+MIX = {
+    "g3": {"g3": 0.90, "g2": 0.07, "unreadable": 0.03},  # report years 2021 onwards
+    "g2": {"g2": 0.93, "g0": 0.04, "unreadable": 0.03},  # 2019–2020
+    "g0": {"g0": 0.97, "unreadable": 0.03},  # 2008–2018 (no real g1 fixture yet: g0 stands in)
+}
+ORGANS = ("人民政府", "人民政府办公室", "教育局", "公安局", "民政局", "财政局", "人力资源和社会保障局", "自然资源局",
+          "生态环境局", "住房和城乡建设局", "交通运输局", "水利局", "农业农村局", "商务局", "文化和旅游局",
+          "卫生健康委员会", "应急管理局", "审计局", "市场监督管理局", "统计局", "医疗保障局", "林业局", "司法局")
+SCALED_UNITS = frozenset({"count", "signed_count", "cny", "cny_10k"})
+TRUTH_SCHEMA = pa.schema([
+    ("source_url", pa.string()), ("report_year", pa.int16()), ("agency_name", pa.string()),
+    ("region_code", pa.string()), ("province", pa.string()), ("template", pa.string()),
+    ("template_generation", pa.string()), ("source_format", pa.string()), ("parse_status", pa.string()),
+    ("scale", pa.int32()), ("n_facts", pa.int32()), ("apply_new_total", pa.float64()),
+])
+
+
+def year_era(year: int) -> str:
+    return "g3" if year >= 2021 else "g2" if year >= 2019 else "g0"
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    generation: str  # template_generation, or "unreadable"
+    result: dict
+
+
+def _template_files() -> list[Path]:
+    files = sorted({p for g in TEMPLATE_GLOBS for p in FIXTURES.glob(g) if p.suffix in MEDIA})
+    return files + [FIXTURES / "office" / name for name in OFFICE if (FIXTURES / "office" / name).exists()]
+
+
+def load_templates(cache_dir: Path) -> list[Template]:
+    """Parse every real template document once per parser version (cached as JSON in ``cache_dir``)."""
+    from pipeline.process import process_document
+    from pipeline.version import parser_version
+
+    cache = Path(cache_dir) / f"templates-{parser_version()}.json"
+    if cache.exists():
+        raw = json.loads(cache.read_text(encoding="utf-8"))
+    else:
+        raw = {}
+        for path in _template_files():
+            name = str(path.relative_to(FIXTURES))
+            row = {"url": f"http://fixture.invalid/{name}", "portal_id": "fixture", "sha256": "0" * 64,
+                   "kind": "report", "content_type": MEDIA[path.suffix]}
+            raw[name] = process_document(path.read_bytes(), row, None, None, enrich=False)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(raw, ensure_ascii=False, default=str), encoding="utf-8")
+    out = []
+    for name, res in sorted(raw.items()):
+        rep = res["report"]
+        if rep.get("parse_status") == "ok" and rep.get("template_generation") in ("g0", "g1", "g2", "g3"):
+            out.append(Template(name, rep["template_generation"], res))
+        elif rep.get("parse_status") in ("unreadable", "no_tables"):
+            out.append(Template(name, "unreadable", res))
+    return out
+
+
+def _divisions(year: int) -> list[tuple[str, str, str, str]]:
+    """(code, prefecture, county, province) of every county-level division valid in ``year``."""
+    from pipeline.dictionaries import regions_table
+
+    t = regions_table().to_pandas()
+    t = t[(t.level == "county") & (t.valid_from <= year) & (t.valid_to >= year)]
+    return list(zip(t.code, t.prefecture.fillna(""), t.county.fillna(t.name), t.province, strict=True))
+
+
+def _scale_fact(fact: dict, k: int, sha: str, url: str) -> dict:
+    fact = {**fact, "content_sha256": sha, "source_url": url}
+    if k != 1 and fact.get("unit") in SCALED_UNITS and isinstance(fact.get("value"), (int, float)):
+        fact["value"] = fact["value"] * k
+        fact["value_raw"] = f"{fact['value']:g}"
+    return fact
+
+
+def _scale_check(check: dict, k: int) -> dict:
+    check = dict(check)
+    for key in ("expected", "observed"):
+        if isinstance(check.get(key), (int, float)) and not isinstance(check.get(key), bool):
+            check[key] = check[key] * k
+    return check
+
+
+def generate(year: int, n_reports: int, templates: list[Template], seed: int = 2023,
+             start: int = 0) -> Iterator[tuple[dict, dict, dict]]:
+    """(manifest row, parse result, truth row) for ``n_reports`` documents of one report year.
+
+    Agency ``i`` is the same agency in every year (same division and organ for the same seed), so a
+    corpus of year Y and one of Y-1 exercise the cross-year identities."""
+    by_gen: dict[str, list[Template]] = {}
+    for tpl in templates:
+        by_gen.setdefault(tpl.generation, []).append(tpl)
+    mix = {g: share for g, share in MIX[year_era(year)].items() if by_gen.get(g)}
+    gens, weights = list(mix), list(mix.values())
+    divisions = _divisions(year)
+    publish_start = date(year + 1, 1, 10)
+    for i in range(start, start + n_reports):
+        agency_rng = random.Random(f"{seed}:agency:{i}")
+        code, prefecture, county, province = divisions[agency_rng.randrange(len(divisions))]
+        organ = ORGANS[agency_rng.randrange(len(ORGANS))]
+        prefix = county if county.startswith(prefecture) else f"{prefecture}{county}"
+        agency = f"{prefix}{organ}"
+        rng = random.Random(f"{seed}:{year}:{i}")
+        gen = rng.choices(gens, weights)[0]
+        tpl = rng.choice(by_gen[gen])
+        k = rng.randint(1, 40)
+        url = f"http://gk{int(code):06d}.gov.cn/zfxxgk/ndbg/{year}/report-{i}{Path(tpl.name).suffix}"
+        sha = hashlib.sha256(f"{url}|{k}".encode()).hexdigest()
+        published = (publish_start + timedelta(days=rng.randrange(80))).isoformat()
+        title = f"{agency}{year}年政府信息公开工作年度报告"
+        rep = {**tpl.result["report"], "title": title, "agency_name": agency, "report_year": year,
+               "publish_date": published, "source_url": url, "source_site": url.split("/")[2],
+               "portal_id": f"portal-{code}", "content_sha256": sha, "raw_path": f"raw/{sha[:2]}/{sha}",
+               "fetched_at": f"{publish_start.isoformat()}T00:00:00Z", "kind": "report", "parent_url": None,
+               "site_domain": url.split("/")[2]}
+        facts = [_scale_fact(f, k, sha, url) for f in tpl.result["facts"]]
+        checks = [_scale_check(c, k) for c in tpl.result["checks"]]
+        result = {"report": rep, "facts": facts, "checks": checks}
+        row = {"url": url, "portal_id": rep["portal_id"], "fetched_at": rep["fetched_at"], "outcome": "stored",
+               "kind": "report", "status": 200, "content_type": MEDIA[Path(tpl.name).suffix], "sha256": sha,
+               "raw_path": rep["raw_path"], "title": title, "publish_date": published}
+        apply_new = sum(f["value"] for f in facts if f.get("indicator") == "apply.new"
+                        and f.get("applicant_type") in ("total", "na") and f.get("value") is not None)
+        truth = {"source_url": url, "report_year": year, "agency_name": agency, "region_code": code,
+                 "province": province, "template": tpl.name, "template_generation": rep.get("template_generation"),
+                 "source_format": rep.get("source_format"), "parse_status": rep.get("parse_status"), "scale": k,
+                 "n_facts": len(facts), "apply_new_total": float(apply_new)}
+        yield row, result, truth
+
+
+def _put(store, index: dict, url: str, sha: str, version: str, result: dict, summary: dict) -> None:
+    """``ParsedStore.put`` with the C JSON encoder (``put`` streams through the pure-Python one: 8× slower)."""
+    from pipeline.parsed_store import _entry
+
+    path = store.path_for(url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"url": url, "sha256": sha, "parser_version": version, "result": result, "summary": summary}
+    path.write_text(json.dumps(payload, ensure_ascii=False, default=str), encoding="utf-8")
+    index[url] = _entry(sha, version, result, summary)
+
+
+def write_parsed_store(data_dir: Path, years: dict[int, int], templates: list[Template], seed: int = 2023,
+                       batch: int = 2000) -> dict:
+    """Write the corpus as today's publish path reads it: ``manifest/<run>.jsonl`` + the parsed store
+    (one JSON per URL, ``index.json``), and ``truth.parquet`` beside them. ``years``: year → reports."""
+    from pipeline.parsed_store import ParsedStore
+    from pipeline.publish import document_row
+    from pipeline.version import parser_version
+
+    data_dir = Path(data_dir)
+    (data_dir / "manifest").mkdir(parents=True, exist_ok=True)
+    store, version = ParsedStore(data_dir), parser_version()
+    index: dict[str, dict] = {}
+    written = 0
+    started = time.perf_counter()
+    with (data_dir / "manifest" / "national-corpus.jsonl").open("w", encoding="utf-8") as manifest, \
+            pq.ParquetWriter(data_dir / "truth.parquet", TRUTH_SCHEMA, compression="zstd") as truth_out:
+        for year, n in sorted(years.items()):
+            pending: list[dict] = []
+            for row, result, truth in generate(year, n, templates, seed):
+                manifest.write(json.dumps(row, ensure_ascii=False) + "\n")
+                _put(store, index, row["url"], row["sha256"], version, result, document_row(result))
+                pending.append(truth)
+                written += 1
+                if len(pending) >= batch:
+                    truth_out.write_table(pa.Table.from_pylist(pending, TRUTH_SCHEMA))
+                    pending = []
+            if pending:
+                truth_out.write_table(pa.Table.from_pylist(pending, TRUTH_SCHEMA))
+    (store.root / "index.json").write_text(json.dumps(index, ensure_ascii=False), encoding="utf-8")
+    return {"documents": written, "seconds": time.perf_counter() - started}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--reports", type=int, default=150_000, help="reports in the year")
+    ap.add_argument("--year", type=int, default=2023)
+    ap.add_argument("--previous", type=float, default=1.0,
+                    help="reports of the year before, as a share of --reports (cross-year identities)")
+    ap.add_argument("--seed", type=int, default=2023)
+    ap.add_argument("--out", type=Path, required=True, help="data directory to create")
+    args = ap.parse_args(argv)
+    templates = load_templates(args.out.parent / ".national-templates")
+    years = {args.year: args.reports}
+    if args.previous > 0:
+        years[args.year - 1] = int(args.reports * args.previous)
+    done = write_parsed_store(args.out, years, templates, args.seed)
+    print(f"national_corpus: documents={done['documents']} templates={len(templates)} "
+          f"docs_per_s={done['documents'] / done['seconds']:.0f} out={args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
