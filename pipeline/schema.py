@@ -62,7 +62,7 @@ REPORTS = pa.schema(
         ("is_regional_aggregate", pa.bool_()),  # the report sums every agency of a region (全区各级行政机关)
         ("admin_level", pa.string()),  # national / provincial / prefectural / county / township
         ("region_code", pa.string()),  # GB/T 2260, 6 digits
-        ("region_source", pa.string()),  # credit_code registry site_id_code agency_name agency_name_ocr domain breadcrumb
+        ("region_source", pa.string()),  # credit_code registry site_id_code agency_name agency_name_ocr domain breadcrumb text
         ("province", pa.string()),  # names as valid in the report year
         ("prefecture", pa.string()),  # null for 直辖 districts and 省直辖县级 units
         ("county", pa.string()),

@@ -210,6 +210,24 @@ _ORGAN_END = re.compile(r"(?:人民政府|政府|委员会|管委会|办公室|�
 _REPORTISH = re.compile(r"公开|年报|报告|首页|位置|专栏|目录|指南|制度")
 
 
+_TEXT_ORGAN = re.compile(r"[\u4e00-\u9fff]{2,24}?(?:人民政府办公室|人民政府|委员会|管委会|办公室|局|街道办事处)")
+
+
+def _text_organ_place(text_head: str | None, year: int, within: str | None) -> Division | None:
+    """The last resort: the place of the first organ the report body names (its preamble or signature,
+    '沭阳县发展和改革局2023年…'), when every organ it names within its first lines agrees on one chain."""
+    hits = []
+    lines = "\n".join(normalise_agency(ln) for ln in (text_head or "")[:1500].splitlines())
+    for m in list(_TEXT_ORGAN.finditer(lines))[:6]:
+        d = regions.resolve_name(m.group(0), year, within=within)
+        if d:
+            hits.append(d)
+    if not hits:
+        return None
+    first = hits[0]
+    return first if all(d.is_within(first.code) or first.is_within(d.code) for d in hits) else None
+
+
 def _contexts(report: dict, portal: dict | None, y: int) -> list[tuple[str, Division]]:
     """The places the page itself points to, most specific first: the organ's 统一社会信用代码 (URL or
     metadata), the portal registry, the SiteIDCode."""
@@ -283,6 +301,10 @@ def enrich_report(report: dict, *, portal: dict | None = None) -> dict:
         crumb = regions.resolve_name(_join(report.get("breadcrumb")), y, within=within)
         if crumb:
             div, source = crumb, "breadcrumb"
+    if div is None and not national_site:
+        found = _text_organ_place(report.get("text_head"), y, within)
+        if found:
+            div, source = found, "text"
     own_place = regions.resolve_name(normalise_agency(organ), y) if organ and div is not None else None
     if fix is None and div is not None and organ and (own_place is None or own_place.code != div.code):
         # The place is known from the page; a one-character misprint of it in the organ name is then

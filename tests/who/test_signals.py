@@ -187,3 +187,14 @@ def test_traditional_chinese_organ_name_resolves() -> None:
     out = enrich_report({"agency_name": "張家界市永定區政府", "report_year": 2018, "year_source": "title"})
     assert (out["region_code"], out["region_source"], out["agency_name_norm"]) == (
         "430802", "agency_name", "张家界市永定区人民政府")
+
+
+def test_organs_named_in_the_body_are_the_last_resort() -> None:
+    """The real 莆田市科学技术局 2022 page, as if its title, printed organ and 发布机构 were lost: the
+    organs its first lines name (莆田市科学技术局, 莆田市科技局) still place it."""
+    from pipeline.parse import parse_document
+
+    path = ROOT / "tests" / "fixtures" / "real" / "putian-kjj" / "t20230112_1794364.archive.txt"
+    report = parse_document(path.read_bytes(), filename=path.name).report
+    out = enrich_report({**report, "title": None, "agency_name": None, "content_source": None})
+    assert (out["region_code"], out["region_source"]) == ("350300", "text")
