@@ -18,6 +18,7 @@ _DASHES = frozenset("-—–－―‐‑‒一_/\\~～")
 _NUM = re.compile(
     rf"^(?P<sign>[+\-]?)\s*(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*(?P<unit>{_UNIT_ALT})?$"
 )
+_NIL_WORDS = frozenset(("无", "空", "暂无"))  # printed "nothing": kept apart from 0 like a dash
 _CLEAN = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 
 
@@ -41,7 +42,7 @@ def parse_cell(raw: str | None) -> Cell:
     s = _CLEAN.sub("", nfkc(raw))
     if not s:
         return Cell(None, None, "blank")
-    if all(ch in _DASHES for ch in s):
+    if all(ch in _DASHES for ch in s) or s in _NIL_WORDS:
         return Cell(None, None, "dash")
     m = _NUM.match(s)
     if m:

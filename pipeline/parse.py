@@ -204,14 +204,14 @@ def _parse(data: bytes, report: dict, url, media_type, filename) -> ParseResult:
     report["agency_name"] = agency_name(title) or organ_fallback(report["content_source"], text)
 
     tables = list(doc.tables)
-    classified = [(t, classify(t.rows)) for t in tables]
+    classified = _rejoin_parts([(t, classify(t.rows)) for t in tables])
     if not any(k for _, k in classified) and doc.source_format != "text":
         from pipeline.readers.text import glued_tables, text_tables
 
         flat = text_tables(text)
         if not any(len(t.rows) >= 5 for t in flat):
             flat.extend(glued_tables(text))
-        classified = [(t, classify(t.rows)) for t in flat]
+        classified = _rejoin_parts([(t, classify(t.rows)) for t in flat])
     kinds = {k for _, k in classified if k}
     table_text = "\n".join(" | ".join(r) for t, k in classified if k for r in t.rows)
     generation = detect(kinds, table_text, text)
@@ -263,6 +263,43 @@ def _parse(data: bytes, report: dict, url, media_type, filename) -> ParseResult:
     return ParseResult(report, facts, checks)
 
 
+def _rejoin_parts(classified: list[tuple[Table, str | None]]) -> list[tuple[Table, str | None]]:
+    """Table 四 printed as one small table per block (复议 / 未经复议直接起诉 / 复议后起诉, each 5 columns
+    under its own heading) is joined back into the template's one row of 15, blocks in the order their
+    headings name (else the template's)."""
+    tmpl = t4_template()
+    cols = set(tmpl.cols)
+    parts: list[int] = []
+    for i, (t, kind) in enumerate(classified):
+        if kind:
+            continue
+        keys = {head_key(x) for r in t.rows for x in r if x}
+        fives = [r for r in t.rows if sum(1 for x in r if _is_value(x)) == len(cols)]
+        if len(keys & cols) >= 3 and len(fives) == 1:
+            parts.append(i)
+    if len(parts) != 3:
+        return classified
+    order = t4_order()
+    blocks = list(dict.fromkeys(code.rpartition(".")[0] for code in order))
+    named = []
+    for i in parts:
+        keys = {head_key(x) for r in classified[i][0].rows for x in r if x}
+        named.append(next((p for k, p in tmpl.rows.items() if k in keys), None))
+    if all(named) and len(set(named)) == 3:
+        blocks = named
+    header = [[b for b in blocks for _ in range(5)],
+              [s for _ in blocks for s in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")]]
+    values: list[str] = []
+    for i in parts:
+        row = next(r for r in classified[i][0].rows if sum(1 for x in r if _is_value(x)) == len(cols))
+        values.extend(x for x in row if _is_value(x))
+    names = {p: h for h, p in tmpl.rows.items()}
+    header[0] = [names.get(b, b) for b in header[0]]
+    joined = Table(rows=[*header, values], origin="table 四 rejoined from 3 parts")
+    keep = [c for j, c in enumerate(classified) if j not in parts]
+    return [*keep, (joined, "t4")]
+
+
 def _text_head(text: str, title: str | None) -> str:
     """First ~1500 characters of the report body (from its title line on, page menus skipped)."""
     start = 0
@@ -312,6 +349,8 @@ def classify(rows: list[list[str]]) -> str | None:
         return "t4"
     if scores["t2"] >= t2["min_markers"] and (any(w in blob for w in t2.get("require_any", ()))
                                                or scores["t2"] >= t2.get("min_markers_alone", 99)):
+        return "t2"
+    if t2.get("part_marker", "\0") in blob and scores["t2"] >= t2.get("part_min_markers", 99) and scores["t3"] < 2:
         return "t2"
     if scores["regional"] >= classify_rule("regional")["min_markers"] and scores["regional"] >= scores["stat"]:
         return "regional"

@@ -77,3 +77,45 @@ def test_a_report_whose_every_value_is_blank_is_not_ok() -> None:
     assert res.facts and all(f["value"] is None for f in res.facts)
     assert res.report["parse_status"] == "no_tables"
     assert "blank" in res.report["parse_reason"]
+
+
+def _page(*tables: list[list[str]], heads: tuple[str, ...] = ()) -> bytes:
+    title = "某市某局2022年政府信息公开工作年度报告"
+    body = ""
+    for i, rows in enumerate(tables):
+        body += f"<p>{heads[i]}</p>" if i < len(heads) else ""
+        body += "<table>" + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows) + "</table>"
+    return f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>".encode()
+
+
+COLS = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+
+
+def test_table4_printed_as_three_five_column_tables() -> None:
+    page = _page([COLS, ["1", "0", "0", "1", "2"]], [COLS, ["0", "1", "0", "0", "1"]], [COLS, ["0", "0", "0", "0", "0"]],
+                 heads=("行政复议", "未经复议直接起诉", "复议后起诉"))
+    got = {f["indicator"]: f["value"] for f in parse_document(page, filename="r.html").facts}
+    assert (got["review.total"], got["litigation.direct.corrected"], got["litigation.after_review.total"]) == (2, 1, 0)
+    assert got["litigation.all.total"] == 1  # derived: direct + after review
+
+
+def test_table4_fifteen_numbers_under_a_twelve_cell_header() -> None:
+    head = [["行政复议", "行政诉讼"], ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"]]
+    row = ["1", "0", "0", "0", "1", "0", "0", "0", "0", "0", "2", "0", "0", "0", "2"]
+    got = {f["indicator"]: f["value"] for f in parse_document(_page([*head, row]), filename="r.html").facts}
+    assert (got["review.upheld"], got["review.total"], got["litigation.after_review.upheld"]) == (1, 1, 2)
+
+
+def test_table2_split_into_small_tables_and_nil_words() -> None:
+    page = _page([["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"], ["规章", "0", "0", "0"],
+                  ["行政规范性文件", "2", "无", "15"]],
+                 [["信息内容", "本年处理决定数量"], ["行政许可", "30"]],
+                 [["信息内容", "本年处理决定数量"], ["行政处罚", "4"], ["行政强制", "0"]],
+                 [["信息内容", "本年收费金额（单位：万元）"], ["行政事业性收费", "1.5"]])
+    res = parse_document(page, filename="r.html")
+    got = {f["indicator"]: f for f in res.facts}
+    assert res.report["has_table2"]
+    assert got["proactive.licensing.decisions"]["value"] == 30
+    assert got["proactive.admin_fees.amount"]["value"] == 1.5
+    assert got["proactive.normative_docs.repealed"]["value"] is None
+    assert got["proactive.normative_docs.repealed"]["value_status"] == "dash"  # 无 is not 0

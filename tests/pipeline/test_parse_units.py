@@ -23,7 +23,7 @@ def test_numbers_cover_real_cell_forms() -> None:
         assert parse_cell(dash).status == "dash" and parse_cell(dash).value is None
     assert parse_cell("\u00a0").status == "blank"
     assert parse_cell("").status == "blank"
-    assert parse_cell("无").status == "text"
+    assert parse_cell("无").status == "dash"  # printed "nothing": apart from 0, like a dash
     assert to_canonical(251000, "元", "cny_10k") == 25.1
     assert to_canonical(3, "万元", "cny") == 30000
 
