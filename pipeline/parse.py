@@ -600,6 +600,7 @@ def _map_t3(table: Table, generation: str) -> list[dict]:
     order = t3_row_order(generation)
     data_rows = [r for r in range(first_data, len(rows)) if any(x.strip() for x in rows[r])]
     out: list[dict] = []
+    entries: list[tuple[int, int, list[str], list, tuple | None]] = []
     last_pos = -1
     for i, r in enumerate(data_rows):
         row, rid = rows[r], ids[r]
@@ -629,8 +630,15 @@ def _map_t3(table: Table, generation: str) -> list[dict]:
         for cand in ([labels[-1], "".join(labels)] if labels else []):
             m = idx.match(cand, last_pos)
             if m:
+                last_pos = m[3]
                 break
-        if m is None:
+        entries.append((i, r, labels, cells, m))
+    gaps = _gap_fill(entries, order)
+    last_pos = -1
+    for k, (i, r, labels, cells, m) in enumerate(entries):
+        if m is None and k in gaps:
+            code, method, score = gaps[k], "positional", 0.5
+        elif m is None:
             if labels and len(data_rows) != len(order):
                 key = label_key(labels[-1])
                 if key in group_headers() or not any(parse_cell(x).status == "reported" for _, x in cells):
@@ -651,6 +659,30 @@ def _map_t3(table: Table, generation: str) -> list[dict]:
             out.append(_fact(code, app, raw, None, row_label, col_hdr[c] or None, "t3", r, c, mm,
                              score if how == "header" else min(score, 0.9)))
     return _dedupe_first(out)
+
+
+def _gap_fill(entries: list, order: list[str]) -> dict[int, str]:
+    """Rows that lost their labels (a converted PDF prints the numbers and the labels apart) take the
+    template rows missing between their labelled neighbours, when the counts agree exactly."""
+    pos_of = {code: j for j, code in enumerate(order)}
+    matched = {e[4][0] for e in entries if e[4] is not None}
+    out: dict[int, str] = {}
+    pending: list[int] = []
+    prev = -1
+
+    def flush(end: int) -> None:
+        slots = [order[j] for j in range(prev + 1, end) if order[j] not in matched]
+        if pending and len(slots) == len(pending):
+            out.update(zip(pending, slots, strict=True))
+
+    for k, (_, _, labels, cells, m) in enumerate(entries):
+        if m is not None and m[0] in pos_of:
+            flush(pos_of[m[0]])
+            prev, pending = pos_of[m[0]], []
+        elif m is None and not labels and any(x is not None and _is_value(x) for _, x in cells):
+            pending.append(k)
+    flush(len(order))
+    return out
 
 
 def _t3_row_ok(vals: list[float]) -> bool:

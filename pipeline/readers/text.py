@@ -33,6 +33,7 @@ def _kind(cell: str) -> str:
     return "label"
 
 
+_MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _NUMBER_ONLY = re.compile(r"^(?:\d{1,2}[.．、]|[(（][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．])$")
 _PUNCT_ONLY = re.compile(r"^[“”‘’\"'「」『』《》()（）]+$")
 _OPEN_END = re.compile(r"[“‘「『《(（]$")
@@ -58,10 +59,17 @@ def rebuild_rows(lines: list[str]) -> list[list[list[str]]]:
         cur = None
 
     for line in lines:
+        if _MD_RULE.match(line):
+            continue  # markdown table rule '|---|---|'
         cells = split_text_row(line)
         if not cells:
             continue
         first = cells[0]
+        if line.lstrip().startswith("|") and len(cells) > 1:
+            # A markdown pipe line is one whole row: never the continuation of the row above.
+            cur = list(cells) if _kind(first) == "label" else ["", *cells]
+            rows.append(cur)
+            continue
         if _kind(first) == "label":
             if len(first) > _PROSE_LEN and len(cells) == 1:
                 close()

@@ -119,3 +119,15 @@ def test_table2_split_into_small_tables_and_nil_words() -> None:
     assert got["proactive.admin_fees.amount"]["value"] == 1.5
     assert got["proactive.normative_docs.repealed"]["value"] is None
     assert got["proactive.normative_docs.repealed"]["value_status"] == "dash"  # 无 is not 0
+
+
+def test_markdown_pipe_rows_that_lost_their_labels() -> None:
+    """上海市科委 2024 (PDF → markdown): each pipe line is one row, '|---|' rules are not cells, and rows
+    whose labels were printed apart take the template rows missing between labelled neighbours."""
+    got = _facts(FIX / "shanghai-stcsm" / "kewei-2024-source.md")
+    assert got["apply.result.partial|total"]["value"] == 0
+    assert got["apply.result.withheld.internal_affairs|total"]["value"] == 1
+    assert got["apply.result.unable.not_held|total"]["value"] == 4
+    assert got["apply.result.unable.needs_creation|total"]["value"] == 6
+    assert got["apply.result.other.no_correction|natural_person"]["value"] == 8
+    assert not [f for f in got.values() if f["value_raw"] and set(f["value_raw"]) <= set("-")]
