@@ -10,7 +10,9 @@ $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need Python 3.11 ($(PY))"; exit 1; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,deploy]'
+	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt-get install -y -q postgresql \
+		|| echo "postgresql not installed: the deploy tests will be skipped"
 	@command -v chromium >/dev/null 2>&1 || apt-get install -y -q chromium fonts-wqy-microhei \
 		|| echo "chromium not installed: the report page's browser tests will be skipped"
 	touch $(STAMP)
