@@ -21,6 +21,7 @@ from pipeline.indicators import APPLICANT_TYPES, catalogue, unit_for_local, unit
 from pipeline.labels import clean_label, has_cjk, head_key, label_key, local_code
 from pipeline.numbers import UNITS, parse_cell, to_canonical
 from pipeline.readers.base import ExtractedDocument, Table
+from pipeline.records import validate
 from pipeline.report_meta import (
     agency_name,
     is_listing,
@@ -59,6 +60,15 @@ class ParseResult:
     report: dict
     facts: list[dict] = field(default_factory=list)
     checks: list[dict] = field(default_factory=list)
+
+    def validate(self) -> ParseResult:
+        """Every row checked against its typed record (pipeline.records): unknown or missing fields raise."""
+        validate("report", self.report)
+        for f in self.facts:
+            validate("fact", f)
+        for c in self.checks:
+            validate("check", c)
+        return self
 
     def to_json(self) -> dict:
         """Plain JSON types only (dates are already ISO strings)."""
