@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import random
 import sys
 import time
@@ -55,9 +56,16 @@ MIX = {
     "g2": {"g2": 0.93, "g0": 0.04, "unreadable": 0.03},  # 2019–2020
     "g0": {"g0": 0.97, "unreadable": 0.03},  # 2008–2018 (no real g1 fixture yet: g0 stands in)
 }
-ORGANS = ("人民政府", "人民政府办公室", "教育局", "公安局", "民政局", "财政局", "人力资源和社会保障局", "自然资源局",
-          "生态环境局", "住房和城乡建设局", "交通运输局", "水利局", "农业农村局", "商务局", "文化和旅游局",
-          "卫生健康委员会", "应急管理局", "审计局", "市场监督管理局", "统计局", "医疗保障局", "林业局", "司法局")
+ORGANS = ("人民政府", "人民政府办公室", "发展和改革局", "教育局", "科学技术局", "工业和信息化局", "民族宗教事务局", "公安局",
+          "民政局", "司法局", "财政局", "人力资源和社会保障局", "自然资源局", "生态环境局", "住房和城乡建设局",
+          "交通运输局", "水利局", "农业农村局", "商务局", "文化和旅游局", "卫生健康委员会", "退役军人事务局",
+          "应急管理局", "审计局", "国有资产监督管理委员会", "市场监督管理局", "体育局", "统计局", "医疗保障局",
+          "林业局", "信访局", "城市管理局", "行政审批局", "数据资源管理局", "机关事务管理局", "人民防空办公室",
+          "地方金融监督管理局", "粮食和物资储备局", "乡村振兴局", "档案局", "地震局", "气象局", "供销合作社联合社",
+          "住房公积金管理中心", "投资促进局", "外事办公室", "港口管理局", "园林局", "水务局", "民防局", "税务局",
+          "消防救援大队", "交通运输综合行政执法大队", "公共资源交易中心", "政务服务中心", "残疾人联合会",
+          "红十字会", "妇女联合会", "总工会", "科学技术协会", "文学艺术界联合会", "工商业联合会", "经济开发区管理委员会",
+          "高新技术产业开发区管理委员会")
 SCALED_UNITS = frozenset({"count", "signed_count", "cny", "cny_10k"})
 TRUTH_SCHEMA = pa.schema([
     ("source_url", pa.string()), ("report_year", pa.int16()), ("agency_name", pa.string()),
@@ -110,13 +118,33 @@ def load_templates(cache_dir: Path) -> list[Template]:
     return out
 
 
-def _divisions(year: int) -> list[tuple[str, str, str, str]]:
-    """(code, prefecture, county, province) of every county-level division valid in ``year``."""
+def _divisions(year: int) -> list[tuple[str, str, str]]:
+    """(code, name with its prefecture, province) of every county- and prefecture-level division valid in
+    ``year`` and the year before (agency ``i`` is the same agency in both)."""
     from pipeline.dictionaries import regions_table
 
     t = regions_table().to_pandas()
-    t = t[(t.level == "county") & (t.valid_from <= year) & (t.valid_to >= year)]
-    return list(zip(t.code, t.prefecture.fillna(""), t.county.fillna(t.name), t.province, strict=True))
+    t = t[t.level.isin(["county", "prefectural"]) & (t.valid_from <= year - 1) & (t.valid_to >= year)]
+    out = []
+    for code, name, level, prefecture, province in zip(t.code, t.name, t.level, t.prefecture.fillna(""), t.province,
+                                                         strict=True):
+        full = name if level != "county" or name.startswith(prefecture) else f"{prefecture}{name}"
+        out.append((code, full, province))
+    return sorted(out)
+
+
+def agency_of(i: int, divisions: list[tuple[str, str, str]], seed: int) -> tuple[str, str, str]:
+    """(division code, agency name, province) of agency ``i``: a bijection of ``range(capacity)`` onto
+    division × organ, so no two generated agencies collide (a collision would be deduplicated)."""
+    capacity = len(divisions) * len(ORGANS)
+    if i >= capacity:
+        raise ValueError(f"at most {capacity} distinct agencies per year ({len(divisions)} divisions × {len(ORGANS)} organs)")
+    step = 7919 + seed * 2
+    while math.gcd(step, capacity) != 1:
+        step += 1
+    j = (i * step + seed) % capacity
+    code, name, province = divisions[j % len(divisions)]
+    return code, f"{name}{ORGANS[j // len(divisions)]}", province
 
 
 def _scale_fact(fact: dict, k: int, sha: str, url: str) -> dict:
@@ -149,11 +177,7 @@ def generate(year: int, n_reports: int, templates: list[Template], seed: int = 2
     divisions = _divisions(year)
     publish_start = date(year + 1, 1, 10)
     for i in range(start, start + n_reports):
-        agency_rng = random.Random(f"{seed}:agency:{i}")
-        code, prefecture, county, province = divisions[agency_rng.randrange(len(divisions))]
-        organ = ORGANS[agency_rng.randrange(len(ORGANS))]
-        prefix = county if county.startswith(prefecture) else f"{prefecture}{county}"
-        agency = f"{prefix}{organ}"
+        code, agency, province = agency_of(i, divisions, seed)
         rng = random.Random(f"{seed}:{year}:{i}")
         gen = rng.choices(gens, weights)[0]
         tpl = rng.choice(by_gen[gen])
