@@ -410,13 +410,11 @@ def _fact(code: str, applicant: str, raw: str | None, unit_ctx: str | None, row_
 
 
 def map_table(table: Table, kind: str, generation: str) -> list[dict]:
-    if kind == "t3":
-        return _map_t3(table, generation)
-    if kind == "t4":
-        return _map_t4(table)
-    if kind == "t2":
-        return _map_t2(table, generation)
-    return _map_rows(table, kind)
+    """Facts of one classified table, read by the mapper of its spec's shape."""
+    spec = spec_for(kind, generation)
+    if spec is None:
+        return []
+    return _SHAPE_MAPPERS[spec.shape](table, kind, generation)
 
 
 def _ids(table: Table) -> list[list[int]]:
@@ -469,7 +467,7 @@ def _header_roles(rows: list[list[str]]) -> tuple[int, dict[str, int]]:
 _YEAR_HEAD = re.compile(r"(20\d\d|本)年度?(统计数)?")
 
 
-def _map_rows(table: Table, kind: str) -> list[dict]:
+def _map_rows(table: Table, kind: str, generation: str = "") -> list[dict]:
     rows = table.rows
     ids = _ids(table)
     idx = row_index(kind)
@@ -572,7 +570,7 @@ def _applicant_of(header: str) -> str | None:
     return None
 
 
-def _map_t3(table: Table, generation: str) -> list[dict]:
+def _map_t3(table: Table, kind: str, generation: str) -> list[dict]:
     rows = table.rows
     ids = _ids(table)
     width = max((len(r) for r in rows), default=0)
@@ -760,7 +758,7 @@ def _dedupe_first(facts: list[dict]) -> list[dict]:
 # -- table 四
 
 
-def _map_t4(table: Table) -> list[dict]:
+def _map_t4(table: Table, kind: str = "t4", generation: str = "") -> list[dict]:
     rows = table.rows
     ids = _ids(table)
     tmpl = t4_template()
@@ -835,7 +833,7 @@ def _header_unit(header: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _map_t2(table: Table, generation: str) -> list[dict]:
+def _map_t2(table: Table, kind: str, generation: str) -> list[dict]:
     rows = table.rows
     ids = _ids(table)
     tmpl = t2_template()
@@ -907,3 +905,12 @@ def _map_t2(table: Table, generation: str) -> list[dict]:
             out.append(_fact(code, "na", raw, unit_ctx, cells[0][1], h, "t2", r, c, method,
                              row_score if method != "positional" else 0.6))
     return _dedupe_first(out)
+
+
+# One mapper per table shape of spec/tables/ (row_table, row_by_applicant, row_by_column, block_by_column).
+_SHAPE_MAPPERS = {
+    "row_table": _map_rows,
+    "row_by_applicant": _map_t3,
+    "row_by_column": _map_t2,
+    "block_by_column": _map_t4,
+}
