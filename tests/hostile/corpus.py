@@ -286,7 +286,7 @@ CASES: tuple[Case, ...] = (
     Case("doc-that-is-mht", "P020220209.doc", DOC, doc_mht, "handled",
          "a .doc that is an MHT web archive was sent to the Word reader and never parsed", status="ok"),
     Case("html-table-50000-rows", "t7.html", "text/html", big_table_page, "contained",
-         "a 50,000-row table (124 s)"),
+         "a 50,000-row table (124 s): every distinct row label is fuzzy-matched (templates._fuzzy_cached)"),
     Case("pdf-scan-200-pages", "scan.pdf", "application/pdf", scanned_pdf, "contained",
          "200 image-only pages, each rendered and OCRed (over 600 s)"),
 )
