@@ -368,7 +368,8 @@ def classify(rows: list[list[str]]) -> str | None:
         return "stat"
     if scores["t4"] >= t4["min_markers"] and small:
         return "t4"
-    if t4.get("fallback_word", "\0") in blob and small and any(
+    # 行政复议 and one row of exactly the template's 15 numbers (however many lines of text around it).
+    if t4.get("fallback_word", "\0") in blob and scores["t3"] < t3["min_markers"] and any(
             sum(1 for x in r if _is_value(x)) == t4.get("fallback_values", 15) for r in rows):
         return "t4"
     # No header words: count rows that match a row template.
@@ -777,7 +778,8 @@ def _map_t4(table: Table, kind: str = "t4", generation: str = "") -> list[dict]:
             best_r, best_cells = r, cells
     if best_r is not None and table.row_len is not None:
         n = len(t4_order())
-        best_cells = [(c, x) for c, x in best_cells if c < table.row_len[best_r]]
+        # Flattened text prints no empty cells: an empty slot is padding or a missing label.
+        best_cells = [(c, x) for c, x in best_cells if c < table.row_len[best_r] and x.strip()]
         expanded = _expand_collapsed(best_cells, n, _t4_row_ok)
         if len(expanded) == n:
             method = "positional"

@@ -131,3 +131,12 @@ def test_markdown_pipe_rows_that_lost_their_labels() -> None:
     assert got["apply.result.unable.needs_creation|total"]["value"] == 6
     assert got["apply.result.other.no_correction|natural_person"]["value"] == 8
     assert not [f for f in got.values() if f["value_raw"] and set(f["value_raw"]) <= set("-")]
+
+
+def test_table4_one_row_of_fifteen_under_a_short_markdown_header() -> None:
+    """上海市政府办公厅 2024 (PDF → markdown): 15 numbers under a 6-cell header, a note line and prose around."""
+    got = _facts(FIX / "shanghai" / "shanghai-office-sample-source.md")
+    assert [got[f"review.{s}|na"]["value"] for s in ("upheld", "corrected", "other", "pending", "total")] == [40, 0, 10, 5, 55]
+    assert got["litigation.after_review.total|na"]["value"] == 22
+    stcsm = _facts(FIX / "shanghai-stcsm" / "kewei-2024-source.md")
+    assert stcsm["review.upheld|na"]["value"] == 1 and stcsm["litigation.direct.total|na"]["value"] == 0
