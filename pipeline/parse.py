@@ -605,6 +605,8 @@ def _map_t3(table: Table, kind: str, generation: str) -> list[dict]:
                 col_app[c] = app
                 break
     first_app_col = next((c for c in range(width) if col_app[c]), None)
+    if len({a for a in col_app if a}) < 6:
+        first_app_col = None  # generic or partial headers (数据1 … 数据6 | 总计): columns by position
     idx = row_index("t3")
     order = t3_row_order(generation)
     data_rows = [r for r in range(first_data, len(rows)) if any(x.strip() for x in rows[r])]

@@ -140,3 +140,16 @@ def test_table4_one_row_of_fifteen_under_a_short_markdown_header() -> None:
     assert got["litigation.after_review.total|na"]["value"] == 22
     stcsm = _facts(FIX / "shanghai-stcsm" / "kewei-2024-source.md")
     assert stcsm["review.upheld|na"]["value"] == 1 and stcsm["litigation.direct.total|na"]["value"] == 0
+
+
+def test_generic_table3_headers_resolve_by_position() -> None:
+    rows = [["类别", "数据1", "数据2", "数据3", "数据4", "数据5", "数据6", "总计"],
+            ["一、本年新收政府信息公开申请数量", "3", "1", "0", "0", "0", "0", "4"],
+            ["二、上年结转政府信息公开申请数量", "0", "0", "0", "0", "0", "0", "0"],
+            ["（一）予以公开", "2", "1", "0", "0", "0", "0", "3"],
+            ["（七）总计", "3", "1", "0", "0", "0", "0", "4"],
+            ["四、结转下年度继续办理", "0", "0", "0", "0", "0", "0", "0"]]
+    res = parse_document(_page(rows), filename="r.html")
+    got = {(f["indicator"], f["applicant_type"]): f["value"] for f in res.facts}
+    assert (got[("apply.new", "natural_person")], got[("apply.new", "org.commercial")], got[("apply.new", "total")]) == (3, 1, 4)
+    assert all(c["status"] == "passed" for c in res.checks if c["rule_id"] == "t3.total_column")
