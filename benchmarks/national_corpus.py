@@ -163,18 +163,18 @@ def _scale_check(check: dict, k: int) -> dict:
     return check
 
 
-def generate(year: int, n_reports: int, templates: list[Template], seed: int = 2023,
-             start: int = 0) -> Iterator[tuple[dict, dict, dict]]:
+def generate(year: int, n_reports: int, templates: list[Template], seed: int = 2023, start: int = 0,
+             agency_year: int | None = None) -> Iterator[tuple[dict, dict, dict]]:
     """(manifest row, parse result, truth row) for ``n_reports`` documents of one report year.
 
-    Agency ``i`` is the same agency in every year (same division and organ for the same seed), so a
-    corpus of year Y and one of Y-1 exercise the cross-year identities."""
+    Agency ``i`` is the same agency in every year generated with the same ``agency_year`` (the latest
+    year of the corpus: its divisions) and seed, so year Y and Y-1 exercise the cross-year identities."""
     by_gen: dict[str, list[Template]] = {}
     for tpl in templates:
         by_gen.setdefault(tpl.generation, []).append(tpl)
     mix = {g: share for g, share in MIX[year_era(year)].items() if by_gen.get(g)}
     gens, weights = list(mix), list(mix.values())
-    divisions = _divisions(year)
+    divisions = _divisions(agency_year or year)
     publish_start = date(year + 1, 1, 10)
     for i in range(start, start + n_reports):
         code, agency, province = agency_of(i, divisions, seed)
@@ -235,7 +235,7 @@ def write_parsed_store(data_dir: Path, years: dict[int, int], templates: list[Te
             pq.ParquetWriter(data_dir / "truth.parquet", TRUTH_SCHEMA, compression="zstd") as truth_out:
         for year, n in sorted(years.items()):
             pending: list[dict] = []
-            for row, result, truth in generate(year, n, templates, seed):
+            for row, result, truth in generate(year, n, templates, seed, agency_year=max(years)):
                 manifest.write(json.dumps(row, ensure_ascii=False) + "\n")
                 _put(store, index, row["url"], row["sha256"], version, result, document_row(result))
                 pending.append(truth)
