@@ -75,6 +75,7 @@ def _stored_page(data_dir: Path) -> None:
     writer.close()
 
 
+@pytest.mark.e2e
 def test_runs_and_events_are_stored_in_postgres(postgres, tmp_path, monkeypatch):
     import dagster as dg
     import psycopg2
