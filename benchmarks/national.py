@@ -11,8 +11,8 @@ manifest and the parsed store, enrich, deduplicate, cross-year checks, stage →
 parent samples the child's RSS and stops it at ``--max-rss-mb`` (the machine is shared), and its peak is
 the kernel's ``ru_maxrss`` of the child. The published year is checked against the truth (reports,
 fact rows, total applications). Targets (issue 12): linearity ≤ 1.1, rss_growth ≤ 1.2, peak RSS < 2 GB.
-The last line is machine-readable (figures of the largest size; a stopped run reports the time and RSS
-at which it was stopped, so its rate and linearity are bounds):
+The last line is machine-readable (figures of the largest size; when a size was stopped at the RSS cap
+it has no rate and no ratio: ``reports_per_s=0``, ``linearity=nan rss_growth=nan``, exit status 1):
 
     national: reports=<n> reports_per_s=<n> peak_rss_mb=<n> linearity=<time ratio / size ratio>
               rss_growth=<peak RSS ratio>
@@ -143,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  n={n}: {m['seconds']:.1f} s, peak RSS {m['peak_rss_mb']:.0f} MB, {state}; rows {m['rows']}; "
               f"truth {check}", flush=True)
     (n0, a), (n1, b) = runs[0], runs[-1]
+    if a["stopped"] or b["stopped"]:
+        # A stopped publish has no rate and no honest ratio: say so rather than print flattering bounds.
+        print(f"  today's path did not finish within {args.max_rss_mb:.0f} MB: reports_per_s=0, ratios nan")
+        print(f"national: reports={n1} reports_per_s=0 peak_rss_mb={b['peak_rss_mb']:.0f} linearity=nan rss_growth=nan")
+        return 1
     linearity = (b["seconds"] / a["seconds"]) / (n1 / n0) if n1 != n0 else 1.0
     growth = b["peak_rss_mb"] / a["peak_rss_mb"]
     print(f"national: reports={n1} reports_per_s={n1 / b['seconds']:.0f} peak_rss_mb={b['peak_rss_mb']:.0f} "
