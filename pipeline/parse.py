@@ -351,8 +351,8 @@ def classify(rows: list[list[str]]) -> str | None:
     scores = {k: sum(1 for m in marks if m in blob) for k, marks in kind_marks().items()}
     t3, t4, t2 = classify_rule("t3"), classify_rule("t4"), classify_rule("t2")
     # At most max_rows rows, or one data row under any number of header lines (one cell per line).
-    value_rows = sum(1 for r in rows if any(_is_value(x) for x in r))
-    small = len(rows) <= t4.get("max_rows", 8) or value_rows == 1
+    small = len(rows) <= t4.get("max_rows", 8) or (
+        scores["t4"] >= t4["min_markers"] and sum(1 for r in rows if any(_is_value(x) for x in r)) == 1)
     if scores["t3"] >= t3["min_markers"]:
         return "t3"
     if scores["t4"] >= t4["min_markers"] and scores["t3"] <= t4.get("max_t3_markers", 1) and small:

@@ -74,12 +74,18 @@ _CRUMB_TAG_MAX = 512
 _CRUMB_TAG = _CrumbTagFinder()
 _CRUMB_WORDS = re.compile(r"(?:当前位置|您的位置|所在位置|您现在的位置)\s*[:：]?\s*\n?")
 _TEXT = etree.XPath("string()")
-# The first element whose class or id names a breadcrumb, found in the parsed tree (linear, in C).
-_CRUMB_XPATH = etree.XPath(
-    "(//div|//nav|//p|//span|//ul|//td)[" + " or ".join(
-        f"contains(translate(concat(@class, ' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), '{w}')"
-        for w in ("crumb", "position", "location", "weizhi", "dqwz", "currentpos", "lujing")) + "][1]"
-)
+_CRUMB_ATTR = re.compile(r"crumb|position|location|weizhi|dqwz|currentpos|lujing")
+_CRUMB_TAGS = ("div", "nav", "p", "span", "ul", "td")
+
+
+def _crumb_element(doc):
+    """The first element whose class or id names a breadcrumb, from the parsed tree (linear)."""
+    for el in doc.iter(_CRUMB_TAGS):
+        attrs = el.attrib
+        if ("class" in attrs or "id" in attrs) and _CRUMB_ATTR.search(
+                (attrs.get("class", "") + " " + attrs.get("id", "")).lower()):
+            return el
+    return None
 
 
 def parse_tree(text: str):
@@ -171,10 +177,9 @@ def _breadcrumb(doc, text: str) -> str | None:
         parts = [p for p in parts if len(p) <= 24]
         if parts:
             return " > ".join(parts)
-    found = _CRUMB_XPATH(doc)
-    if not found:
+    el = _crumb_element(doc)
+    if el is None:
         return None
-    el = found[0]
     anchors = [" ".join(_TEXT(a).split()) for a in el.iter("a")][:10]
     anchors = [a for a in anchors if a]
     if len(anchors) >= 2:
