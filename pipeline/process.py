@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 from . import titles
 from .agency import is_regional_aggregate
 from .parse import parse_document
-from .who import enrich_report
+from .who import enrich_report, report_year_from_date
 
 # Report fields an attachment inherits from the page that links it when its own text lacks them.
 _INHERITED = ("title", "agency_name", "report_year", "publish_date", "site_id_code", "site_name", "site_domain",
-              "column_name", "breadcrumb", "content_source")
+              "column_name", "breadcrumb", "content_source", "year_source", "credit_code")
 
 
 def process_document(data: bytes, row: dict, portal: dict | None = None, parent: dict | None = None, *,
@@ -37,6 +37,10 @@ def process_document(data: bytes, row: dict, portal: dict | None = None, parent:
     report["publish_date"] = report.get("publish_date") or row.get("publish_date")
     if report.get("report_year") is None:
         report["report_year"] = titles.report_year(report.get("title"))
+        report["year_source"] = "listing" if report["report_year"] else None
+    if report.get("report_year") is None:  # the stated last resort; decided here so the year partition sees it
+        report["report_year"] = report_year_from_date(report.get("publish_date"))
+        report["year_source"] = "publish_date" if report["report_year"] else None
     report.update(
         source_url=url,
         source_site=urlsplit(url or "").hostname,
