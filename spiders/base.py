@@ -32,27 +32,17 @@ from pipeline.manifest import DONE_OUTCOMES, RETRY_OUTCOMES, latest_by_url, read
 from pipeline.titles import is_correction, is_report_title, report_year
 
 from .items import FetchedDocument, FetchFailure, ListingPage, Unchanged
+from .listing import iso_date
 from .middlewares import AddressRefused, Blocked
 
 ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|rtf|zip|rar|jpe?g|png)(?:$|[?&#])", re.I)
 SCRIPT_ATTACHMENT = re.compile(r"""['"]([^'"\s<>]+?\.(?:pdf|docx?|xlsx?|wps|et|rtf|zip|rar))['"]""", re.I)
-_DATE = re.compile(r"((?:19|20)\d{2})[-/年.](\d{1,2})[-/月.](\d{1,2})")
 SOFT_404 = re.compile("页面不存在|页面已删除|找不到(?:该|您要的)?页面|404 Not Found|信息不存在|该信息已被删除|文章不存在")
 SOFT_404_MAX_BYTES = 8 * 1024
 _SPACE = re.compile(r"\s+")
 # list APIs asked by POST: which query keys stay in the URL (the rest is the form)
 POST_KEEP_IN_QUERY = {"/fjdzapp/search": frozenset(),
                       "/dataproxy.jsp": frozenset({"startrecord", "endrecord", "perpage"})}
-
-
-def iso_date(text: str | None) -> str | None:
-    m = _DATE.search(text or "")
-    if not m:
-        return None
-    y, mo, d = (int(g) for g in m.groups())
-    if not (1 <= mo <= 12 and 1 <= d <= 31):
-        return None
-    return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
 def norm_title(title: str | None) -> str:
