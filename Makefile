@@ -3,6 +3,8 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Debian packages the tests use; a fresh machine may have no package lists yet, so update once on failure.
+APT = sh -c 'apt-get install -y -q "$$@" >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "$$@"; }' apt
 
 .PHONY: demo test install lint dagster-ui check-defs clean
 
@@ -11,10 +13,12 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev,deploy]'
-	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt-get install -y -q postgresql \
+	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || $(APT) postgresql \
 		|| echo "postgresql not installed: the deploy tests will be skipped"
-	@command -v chromium >/dev/null 2>&1 || apt-get install -y -q chromium fonts-wqy-microhei \
+	@command -v chromium >/dev/null 2>&1 || $(APT) chromium fonts-wqy-microhei \
 		|| echo "chromium not installed: the report page's browser tests will be skipped"
+	@command -v antiword >/dev/null 2>&1 || $(APT) antiword \
+		|| echo "antiword not installed: the .doc reader tests will be skipped"
 	touch $(STAMP)
 
 install: $(STAMP)
