@@ -8,17 +8,13 @@ import json
 import mimetypes
 from pathlib import Path
 
-from . import EXIT_BAD_INPUT, err
+from . import EXIT_BAD_INPUT, read_input
 
 
 def cmd_listing(args: argparse.Namespace) -> int:
     path = Path(args.path)
-    if not path.is_file():
-        err(f"{path}: no such file")
-        return EXIT_BAD_INPUT
-    data = path.read_bytes()
-    if not data:
-        err(f"{path}: empty file")
+    data = read_input(path)
+    if data is None:
         return EXIT_BAD_INPUT
     from spiders.listing import read_listing
 
