@@ -73,20 +73,27 @@ def rows_of(path: Path, problems: list[ManifestProblem] | None = None) -> Iterat
         for number, raw in enumerate(fh, start=1):
             if not raw.strip():
                 continue
-            try:
-                row = json.loads(raw)
-            except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-                why = "not JSON (a partial last line)" if not raw.endswith(b"\n") else f"not JSON ({exc})"
-            else:
-                if isinstance(row, dict) and isinstance(row.get("url"), str):
-                    yield row
-                    continue
-                why = "not a row (a JSON object with a url)" if isinstance(row, dict) else \
-                    f"not a JSON object ({type(row).__name__})"
+            row, why = parse_line(raw)
+            if row is not None:
+                yield row
+                continue
             problem = ManifestProblem(path, number, why)
             log.warning("manifest line rejected: %s", problem)
             if problems is not None:
                 problems.append(problem)
+
+
+def parse_line(raw: bytes) -> tuple[dict | None, str]:
+    """(the row, "") of one manifest line, or (None, why it is rejected): shared by :func:`rows_of` and
+    the incremental reader of ``pipeline.state``."""
+    try:
+        row = json.loads(raw)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        return None, "not JSON (a partial last line)" if not raw.endswith(b"\n") else f"not JSON ({exc})"
+    if isinstance(row, dict) and isinstance(row.get("url"), str):
+        return row, ""
+    return None, "not a row (a JSON object with a url)" if isinstance(row, dict) else \
+        f"not a JSON object ({type(row).__name__})"
 
 
 def read_rows(data_dir: str | Path, problems: list[ManifestProblem] | None = None) -> Iterator[dict]:
