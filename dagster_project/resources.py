@@ -15,7 +15,7 @@ import dagster as dg
 from pydantic import Field
 
 from spiders import registry
-from spiders.run import CrawlRefused, select_portals
+from spiders.run import CrawlRefused, load_registry, select_portals
 
 
 class NianbaoResource(dg.ConfigurableResource):
@@ -39,7 +39,7 @@ class NianbaoResource(dg.ConfigurableResource):
     def portals(self) -> dict[str, registry.Portal]:
         """The portals to crawl; ``dg.Failure`` with the fix when none may be contacted."""
         try:
-            chosen = select_portals(self.registry_path, self.portal_ids, contact=self.contact)
+            chosen = select_portals(self.registry_path, self.portal_ids, contact=self.contact, data_dir=self.data_dir)
         except CrawlRefused as exc:
             raise dg.Failure(description=str(exc)) from None
         return {p.id: p for p in chosen}
@@ -48,4 +48,4 @@ class NianbaoResource(dg.ConfigurableResource):
         """Every record of the named registry (for enrichment at assembly); empty when none is named."""
         if not self.registry_path or not Path(self.registry_path).is_file():
             return {}
-        return {pid: p.as_dict() for pid, p in registry.load(self.registry_path).items()}
+        return {pid: p.as_dict() for pid, p in load_registry(self.registry_path, self.data_dir).items()}

@@ -22,13 +22,15 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from pipeline.titles import is_report_title, report_year
 
 from .detect import detect_family, text_of
+from .registry import seed_status
 
 BUDGET = 30  # requests per portal: "a few dozen" at most
 MAX_DEPTH = 3  # hops from the home page
@@ -182,6 +184,10 @@ class Result:
     requests: int
     pages: list[dict]  # every fetch: url, status, what it was
     stopped: str  # done / budget / blocked / home unreachable
+    reason: str = ""  # why discovery ran (``rediscover_reason``), when the crawl ran it
+    replaces: list[str] = field(default_factory=list)  # the seeds it was run to replace (a silent column)
+    run_id: str = ""  # the crawl run that ran it
+    discovered_at: str = ""  # ISO 8601 UTC
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -189,10 +195,13 @@ class Result:
     def registry_update(self, portal_id: str) -> dict:
         """The discovered part of a registry record (applied by ``spiders.registry.merge``)."""
         cols = [c for c in self.columns if c.confirmed or c.kind == "year"]
-        return {"id": portal_id, "family": self.family or ("generic" if cols else ""),
-                "family_evidence": self.family_evidence or ("no family marker: the generic list reader" if cols else ""),
-                "seed_urls": [c.url for c in cols], "seed_status": "discovered" if cols else "none",
-                "columns": [asdict(c) for c in self.columns]}
+        update = {"id": portal_id, "family": self.family or ("generic" if cols else ""),
+                  "family_evidence": self.family_evidence or ("no family marker: the generic list reader" if cols else ""),
+                  "seed_urls": [c.url for c in cols], "seed_status": "discovered" if cols else "none",
+                  "columns": [asdict(c) for c in self.columns]}
+        if self.replaces and cols:
+            update["replaces"] = list(self.replaces)
+        return update
 
 
 class Discovery:
@@ -351,7 +360,7 @@ def rediscover_reason(portal: dict, health: dict | None) -> str | None:
     """Why this portal's columns must be found again, or None. ``health`` is its row of
     ``pipeline.crawl_health.portal_health`` for the last crawl. A confirmed seed is never re-discovered
     while it answers; a blocked or robots-refused portal is not either (discovery would be refused too)."""
-    status = portal.get("seed_status") or ("none" if not portal.get("seed_urls") else "conventional")
+    status = seed_status(portal) or "conventional"
     if not portal.get("seed_urls"):
         return "no seed yet"
     if health is None:
@@ -375,13 +384,21 @@ def _spider_class() -> type:
 
         name = "discovery"
 
-        def __init__(self, portal: str, budget: int = BUDGET, out: str | None = None, **kwargs: object) -> None:
+        def __init__(self, portal: str, budget: int = BUDGET, out: str | None = None, reason: str = "",
+                     run_id: str = "", replaces: str | list[str] = (), **kwargs: object) -> None:
             super().__init__(**kwargs)
             self.portal = json.loads(portal) if isinstance(portal, str) else dict(portal)
             home = self.portal.get("home_url") or _home_of(self.portal)
             self.allowed_domains = list(self.portal.get("hosts") or [urlsplit(home).hostname])
             self.walk = Discovery(home, self.allowed_domains, int(budget))
             self.out = out
+            self.reason, self.run_id = reason, run_id
+            self.replaces = json.loads(replaces) if isinstance(replaces, str) else list(replaces)
+
+        def result(self) -> Result:
+            """What the walk found, with why it ran and the confirmed seeds it is to replace."""
+            return replace(self.walk.result(), reason=self.reason, replaces=self.replaces, run_id=self.run_id,
+                           discovered_at=datetime.now(UTC).isoformat(timespec="seconds"))
 
         async def start(self) -> Iterator:
             for request in self._next():
@@ -412,7 +429,8 @@ def _spider_class() -> type:
 
         def closed(self, reason: str) -> None:
             if self.out:
-                Path(self.out).write_text(json.dumps(self.walk.result().as_dict(), ensure_ascii=False, indent=1),
+                Path(self.out).parent.mkdir(parents=True, exist_ok=True)
+                Path(self.out).write_text(json.dumps(self.result().as_dict(), ensure_ascii=False, indent=1),
                                           encoding="utf-8")
 
     return DiscoverySpider
@@ -424,28 +442,32 @@ def _home_of(portal: dict) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
+def crawler(portal: dict, settings: object, *, init_reactor: bool) -> object:
+    """A Scrapy crawler of the discovery spider for one portal: the crawl's settings with the portal's
+    politeness, and no item pipeline (discovery stores nothing and writes no manifest row)."""
+    from scrapy.crawler import Crawler
+
+    own = settings.copy()  # type: ignore[attr-defined]
+    own.set("ITEM_PIPELINES", {}, priority="cmdline")
+    for key, value in (portal.get("politeness") or {}).items():
+        own.set(key, value, priority="cmdline")
+    return Crawler(_spider_class(), own, init_reactor=init_reactor)
+
+
 def run(portals: list[dict], out_dir: str | Path, *, proxy: str | None = None, budget: int = BUDGET) -> dict[str, dict]:
     """Discover every portal (in this process: call it from a child process, as ``main`` does)."""
-    from scrapy.crawler import Crawler, CrawlerProcess
+    from scrapy.crawler import CrawlerProcess
 
     from .run import base_settings
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = base_settings(str(out_dir), "discovery", proxy)
-    settings.set("ITEM_PIPELINES", {}, priority="cmdline")
     settings.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
     process = CrawlerProcess(settings)
-    spider = _spider_class()
-    first = True
-    for portal in portals:
-        own = settings.copy()
-        for key, value in (portal.get("politeness") or {}).items():
-            own.set(key, value, priority="cmdline")
-        crawler = Crawler(spider, own, init_reactor=first)
-        first = False
-        process.crawl(crawler, portal=json.dumps(portal, ensure_ascii=False), budget=budget,
-                      out=str(out_dir / f"{portal['id']}.json"))
+    for i, portal in enumerate(portals):
+        process.crawl(crawler(portal, settings, init_reactor=i == 0), portal=json.dumps(portal, ensure_ascii=False),
+                      budget=budget, out=str(out_dir / f"{portal['id']}.json"))
     process.start()
     return {p["id"]: json.loads((out_dir / f"{p['id']}.json").read_text(encoding="utf-8")) for p in portals
             if (out_dir / f"{p['id']}.json").exists()}
@@ -458,6 +480,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--registry", help="registry file (default: the shipped registry of real portals)")
     parser.add_argument("--portal", action="append", default=[], help="portal id (repeatable; default: every "
                         "portal whose seed is not confirmed)")
+    parser.add_argument("--all", action="store_true", help="every portal, confirmed seeds too")
     parser.add_argument("--out", required=True, help="directory for one <portal id>.json result per portal")
     parser.add_argument("--proxy", help="demo portal address, for demo registries only")
     parser.add_argument("--directory", help="imported national directory (nianbao portals import) to merge in")
@@ -468,7 +491,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [p for p in args.portal if p not in portals]
     if unknown:
         raise SystemExit(f"no portal {unknown[0]!r} in the registry")
-    chosen = [portals[p] for p in args.portal] if args.portal else [p for p in portals.values() if p.needs_discovery]
+    chosen = ([portals[p] for p in args.portal] if args.portal else list(portals.values()) if args.all
+              else [p for p in portals.values() if p.needs_discovery])
     if args.proxy and not all(p.demo for p in chosen):
         raise SystemExit("--proxy is for demo portals only")
     run([p.as_dict() for p in chosen], args.out, proxy=args.proxy, budget=args.budget)

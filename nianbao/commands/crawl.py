@@ -23,7 +23,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from spiders.run import CrawlRefused, check_writable, select_portals
 
     try:
-        chosen = select_portals(args.registry, args.portal, contact=args.contact, sample=args.sample, seed=args.seed)
+        chosen = select_portals(args.registry, args.portal, contact=args.contact, sample=args.sample, seed=args.seed,
+                                data_dir=args.data)
         if not args.dry_run:
             check_writable(args.data)
     except CrawlRefused as exc:
@@ -31,7 +32,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if args.dry_run:
         for p in chosen:
-            print(f"{p.id}\t{p.family}\t{p.region_code}\t{p.name}\t{p.seed_urls[0]}")
+            print(f"{p.id}\t{p.family or '-'}\t{p.region_code}\t{p.name}\t{(p.seed_urls or ('discover from ' + p.home_url,))[0]}")
         print(f"{len(chosen)} portal(s) would be crawled (dry run: no request made)")
         return 0
     run_id = args.run_id or datetime.now(UTC).strftime("manual-%Y%m%dT%H%M%SZ")

@@ -15,13 +15,17 @@ def _data() -> Path:
 
 
 def default_directory() -> Path:
-    """Where ``portals import`` writes the imported directory and ``list``/``show`` read it."""
-    return Path(os.environ.get("NIANBAO_DIRECTORY") or _data() / "registry" / "directory.json")
+    """Where ``portals import`` writes the imported directory and ``list``/``show`` and the crawl read it."""
+    from spiders.registry import directory_file
+
+    return directory_file(_data())
 
 
 def default_discovered() -> Path:
-    """Where ``python -m spiders.discovery --out`` results are kept (one <portal id>.json each)."""
-    return _data() / "registry" / "discovered"
+    """Where the crawl (and ``python -m spiders.discovery --out``) keeps discovery results."""
+    from spiders.registry import discovered_dir
+
+    return discovered_dir(_data())
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ No Scrapy import here: the pipeline and Dagster read the registry too.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -90,6 +91,13 @@ class Portal:
         return self.provenance.get(name) or ("demo" if self.demo else self.source)
 
 
+def seed_status(rec: dict) -> str:
+    """A raw record's seed status; the demo's seeds are the demo's truth (we built the site), so confirmed
+    unless the record says otherwise. "" (an old registry) is treated as conventional."""
+    seeds = rec.get("seed_urls") or rec.get("seed_url")
+    return str(rec.get("seed_status") or ("none" if not seeds else "confirmed" if rec.get("demo") else ""))
+
+
 def _portal(rec: dict) -> Portal:
     pid = rec.get("id") or "<no id>"
 
@@ -115,7 +123,7 @@ def _portal(rec: dict) -> Portal:
         need("family")
     if family and family not in FAMILIES:
         raise RegistryError(f"portal {pid}: family '{family}' not in {FAMILIES}")
-    status = str(rec.get("seed_status") or ("" if seeds else "none"))
+    status = seed_status(rec)
     if status and status not in SEED_STATUSES:
         raise RegistryError(f"portal {pid}: seed_status '{status}' not in {SEED_STATUSES}")
     source = str(rec.get("source") or ("demo" if rec.get("demo") else "curated"))
@@ -179,6 +187,16 @@ def write(records: list[dict], path: str | Path) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def directory_file(data_dir: str | Path) -> Path:
+    """Where ``nianbao portals import`` writes the national directory and the crawl reads it."""
+    return Path(os.environ.get("NIANBAO_DIRECTORY") or Path(data_dir) / "registry" / "directory.json")
+
+
+def discovered_dir(data_dir: str | Path) -> Path:
+    """Where discovery results are kept (``<portal id>.json`` each, with their evidence)."""
+    return Path(data_dir) / "registry" / "discovered"
+
+
 _OVERLAY_FILLS = ("home_url", "organiser", "site_code", "site_type")
 
 
@@ -220,13 +238,38 @@ def merge(directory: list[dict], curated: list[dict], discovered: list[dict] = (
         prov[rec["id"]] = merged_prov
     for rec in discovered:
         target = by_id.get(rec["id"])
-        if target is None or target.get("seed_status") == "confirmed":
-            continue
-        for key in ("family", "family_evidence", "seed_urls", "columns", "seed_status", "hosts"):
-            if rec.get(key):
-                target[key] = rec[key]
-                prov[rec["id"]][key] = "discovered"
+        if target is not None and applies(target, rec):
+            _apply(target, rec, prov.setdefault(rec["id"], {}))
     portals: dict[str, Portal] = {}
     for rid, rec in by_id.items():
         portals[rid] = _portal({**rec, "provenance": prov.get(rid, {})})
     return portals
+
+
+_DISCOVERED_KEYS = ("family", "family_evidence", "seed_urls", "columns", "seed_status", "hosts")
+
+
+def applies(record: dict, update: dict) -> bool:
+    """Does a discovery result apply to this record? Not to a confirmed seed, unless the result was made
+    because that very seed went silent (``replaces`` names it): a curator's later fix is never overridden."""
+    if seed_status(record) != "confirmed":
+        return True
+    return bool(update.get("replaces")) and list(update["replaces"]) == list(record.get("seed_urls") or [])
+
+
+def _apply(target: dict, update: dict, prov: dict) -> None:
+    """A result that found no column adds its evidence (what was looked at) and keeps the seeds there are."""
+    for key in _DISCOVERED_KEYS if update.get("seed_urls") else ("columns",):
+        if update.get(key):
+            target[key] = update[key]
+            prov[key] = "discovered"
+
+
+def updated(portal: Portal, update: dict) -> Portal:
+    """The portal with a discovery result applied (when it applies), provenance included."""
+    record = portal.as_dict()
+    if not applies(record, update):
+        return portal
+    prov = dict(portal.provenance)
+    _apply(record, update, prov)
+    return _portal({**record, "provenance": prov})

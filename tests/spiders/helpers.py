@@ -31,7 +31,7 @@ def crawl(server, data: Path, run_id: str, *, registry: str = ARCHETYPES, portal
     assert proc.returncode == 0, proc.stderr[-4000:]
     rows = _run_rows(data, run_id)
     return {"stats": json.loads(stats_out.read_text(encoding="utf-8")), "requests": server.portal.requests[before:],
-            "rows": rows, "stderr": proc.stderr}
+            "rows": rows, "stderr": proc.stderr, "stdout": proc.stdout}
 
 
 def _run_rows(data: Path, run_id: str) -> list[dict]:

@@ -156,7 +156,7 @@ def test_discovery_finds_every_demo_column_from_the_home_page_within_a_few_dozen
     portals = registry.load(ARCHETYPES)
     portal = build_portal()
     with DemoServer(portal) as server:
-        proc = subprocess.run([sys.executable, "-m", "spiders.discovery", "--registry", ARCHETYPES, "--out",
+        proc = subprocess.run([sys.executable, "-m", "spiders.discovery", "--registry", ARCHETYPES, "--all", "--out",
                                str(tmp_path), "--proxy", server.proxy_url], cwd=ROOT, capture_output=True, text=True,
                               timeout=240)
         assert proc.returncode == 0, proc.stderr[-3000:]
