@@ -328,8 +328,9 @@ def near_name(
     Looked for only at the head of ``text`` and right after an exactly named place (宿迁市沐阳县). The
     candidates (沭阳县, 泗阳县, … for 沐阳县) are narrowed by, in turn: ``within`` (a region code the page
     is known to belong to), a parent that ``text`` names exactly, the candidate's correct name printed in
-    ``evidence`` (title, page text, site name). Names of four or more characters may also stand alone.
-    A near match counts only when exactly one division is left: it never guesses between two.
+    ``evidence`` (title, page text, site name), and last the glyphs: the one candidate whose differing
+    character is clearly the closest in strokes (沐 → 沭, not 泗). Names of four or more characters may also
+    stand alone. A near match counts only when exactly one division is left: it never guesses between two.
     """
     if not text:
         return None
@@ -344,6 +345,8 @@ def near_name(
             window = text[start:start + length]
             if len(window) < length or window in names or not re.fullmatch(r"[\u4e00-\u9fff]+", window):
                 continue
+            if window in _names_any_year():
+                continue  # a real name of another year (长治县, abolished 2018) is no misprint
             cands = {n for i in range(length - 1) for n in wild.get(window[:i] + "?" + window[i + 1:], ())}
             divs = [(n, d) for n in sorted(cands) for d in names[n]]
             if within:
@@ -352,11 +355,69 @@ def near_name(
             divs = under or divs
             seen = [(n, d) for n, d in divs if n in evidence]
             divs = seen or divs
-            if not (within or under or seen or length >= 4):
+            shaped = _closest_glyphs(window, divs) if len({d.code for _, d in divs}) > 1 else []
+            divs = shaped or divs
+            if not (within or under or seen or shaped or length >= 4):
                 continue
             if len({d.code for _, d in divs}) == 1:
                 return divs[0][1], window, divs[0][0]
     return None
+
+
+@lru_cache(maxsize=1)
+def _strokes() -> dict[str, str]:
+    """Stroke sequence of each character (h 横, s 竖, p 撇, n 点/捺, z 折): pipeline/data/strokes.tsv.gz,
+    taken from pycorrector's stroke dictionary (see pipeline/data/SOURCES.md)."""
+    raw = resources.files("pipeline").joinpath("data", "strokes.tsv.gz").read_bytes()
+    rows = csv.reader(io.StringIO(gzip.decompress(raw).decode("utf-8")), delimiter="\t")
+    next(rows)
+    return {ch: seq for ch, seq in rows}
+
+
+def glyph_distance(a: str, b: str) -> int | None:
+    """Edit distance between the stroke sequences of two characters (沐 nnhhspn, 沭 nnhhspnn: 1), the
+    measure of how easily OCR reads one for the other; None when either character is not in the table
+    or too simple (fewer than GLYPH_MIN_STROKES strokes) for a small distance to mean a likeness."""
+    table = _strokes()
+    if a not in table or b not in table or min(len(table[a]), len(table[b])) < GLYPH_MIN_STROKES:
+        return None
+    x, y = table[a], table[b]
+    prev = list(range(len(y) + 1))
+    for i, cx in enumerate(x, 1):
+        cur = [i]
+        for j, cy in enumerate(y, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (cx != cy)))
+        prev = cur
+    return prev[-1]
+
+
+# A misread character is taken for the candidate whose glyph is at most GLYPH_NEAR strokes away, when
+# every other candidate is at least GLYPH_MARGIN further and both glyphs have GLYPH_MIN_STROKES or more
+# (沐→沭 1 against 3 for 宁/汝/泌; 泅 is 1 from 泗 but 2 from 汝: no decision; 长/久 are too simple to tell).
+GLYPH_NEAR = 1
+GLYPH_MARGIN = 2
+GLYPH_MIN_STROKES = 5
+
+
+def _closest_glyphs(window: str, divs: list[tuple[str, Division]]) -> list[tuple[str, Division]]:
+    """The candidates whose differing character looks clearly most like the printed one, or [] when the
+    glyphs do not single one name out. Candidates whose glyph is not in the table (衡, 鄱) or too simple
+    are left out of the ranking; the one-stroke limit keeps that safe."""
+    scored: dict[str, int | None] = {}
+    for name, _ in divs:
+        diff = [(a, b) for a, b in zip(window, name, strict=True) if a != b]
+        if len(diff) != 1:
+            return []
+        scored[name] = glyph_distance(*diff[0])
+    known = {n: dist for n, dist in scored.items() if dist is not None}
+    if not known:
+        return []
+    ranked = sorted(set(known.values()))
+    best = ranked[0]
+    winners = [n for n, dist in known.items() if dist == best]
+    if best > GLYPH_NEAR or len(winners) != 1 or (len(ranked) > 1 and ranked[1] < best + GLYPH_MARGIN):
+        return []
+    return [(n, d) for n, d in divs if n == winners[0]]
 
 
 def near_any(text: str | None, year: int) -> bool:

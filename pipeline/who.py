@@ -288,15 +288,18 @@ def enrich_report(report: dict, *, portal: dict | None = None) -> dict:
         if _agrees(ctx, named):
             div, source = ctx, src
             break
-    if div is None and named is not None:
+    if div is None and named is not None and named_source != "agency_name_ocr":
         div, source = named, named_source
     host = report.get("site_domain") or urlsplit(report.get("source_url") or "").hostname
     if div is None and not national_site:
         dom = domain_division(host, y)
         if dom:
-            # The domain's place scopes the organ names (鼓楼区 on a 福州 host); else it stands alone.
+            # The domain's place scopes the organ names (鼓楼区 on a 福州 host); else it stands alone. It also
+            # outranks a misprinted name read by its glyphs (沐阳县 on shuyang.gov.cn: the domain decides).
             scoped = _named(organ_names, y, dom[0].code)
             div, source = (scoped, "agency_name") if scoped and scoped.is_within(dom[0].code) else (dom[0], "domain")
+    if div is None and named is not None:
+        div, source = named, named_source
     if div is None and not national_site:
         crumb = regions.resolve_name(_join(report.get("breadcrumb")), y, within=within)
         if crumb:

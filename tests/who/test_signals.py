@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.domains import credit_code_region, domain_division, host_labels
-from pipeline.regions import near_name
+from pipeline.regions import glyph_distance, near_name
 from pipeline.who import enrich_report, report_year_from_date
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,15 +104,37 @@ def test_domain_decides_only_when_the_organ_names_no_place() -> None:
 
 
 def test_ocr_misprint_resolves_only_when_one_division_fits() -> None:
-    # 沐阳 for 沭阳 (issue 9). Alone, ?阳县 fits dozens of counties: no answer.
-    assert near_name("沐阳县", 2023) is None
-    # Within 宿迁市 both 沭阳县 and 泗阳县 fit one blank: still no answer.
-    assert near_name("沐阳县", 2023, within="321300") is None
+    # 沐阳 for 沭阳 (issue 9). ?阳县 fits 52 counties, 沭阳县 and 泗阳县 both in 宿迁市; the glyphs decide:
+    # 沐 (nnhhspn) is one stroke from 沭 (nnhhspnn), every other candidate three or more.
+    for within in (None, "321300"):
+        hit = near_name("沐阳县", 2023, within=within)
+        assert hit is not None and (hit[0].code, hit[2]) == ("321322", "沭阳县")
+    # 泅 is one stroke from 泗 but two from 汝: too close a call, no answer.
+    assert near_name("泅阳县", 2023) is None
+    # Glyphs too simple to tell apart (长/久) and real names of other years (长治县, abolished 2018) never
+    # count as misprints.
+    assert near_name("长治县", 2023) is None
+    # Words that are no place stay unresolved.
+    assert all(near_name(w, 2023) is None for w in ("开发区", "高新区", "示范区", "保税区", "度假区"))
     hit = near_name("沐阳县", 2023, within="321322")
     assert hit is not None and (hit[0].code, hit[1], hit[2]) == ("321322", "沐阳县", "沭阳县")
     # The correct name printed elsewhere on the page (the site name) settles it.
     hit = near_name("沐阳县", 2023, evidence="沭阳县人民政府")
     assert hit is not None and hit[0].code == "321322"
+
+
+def test_glyph_distance_is_the_stroke_edit_distance() -> None:
+    assert glyph_distance("沐", "沭") == 1 and glyph_distance("沐", "泗") >= 3
+    assert glyph_distance("沐", "沐") == 0
+    assert glyph_distance("长", "久") is None  # four strokes: too simple for a distance to mean a likeness
+
+
+def test_ocr_report_with_no_url_is_placed_by_its_misprinted_name() -> None:
+    # The real OCR'd 沭阳 2025 report (HOLDOUT shuyang-2025) prints 沐阳县 everywhere and has no URL.
+    out = enrich_report({"agency_name": "沐阳县人民政府", "report_year": 2025,
+                         "title": "沐阳县人民政府 2025 年 政府信息公开工作年度报告"})
+    assert (out["region_code"], out["region_source"]) == ("321322", "agency_name_ocr")
+    assert out["agency_name"] == "沐阳县人民政府" and out["agency_name_norm"] == "沭阳县人民政府"
 
 
 # A real footer link list of Jiangsu county portals (江苏省贫困县信息服务网, public GitHub index id
@@ -134,7 +156,8 @@ def test_ocr_misprint_is_corrected_in_the_normalised_name_when_the_page_places_i
 
 def test_misprinted_local_organ_is_not_taken_for_a_central_body() -> None:
     out = enrich_report({"site_name": SHUYANG[0], "report_year": 2019})
-    assert out["region_code"] is None and out["agency_type"] != "state_council_dept"
+    assert out["agency_type"] != "state_council_dept"
+    assert (out["region_code"], out["region_source"]) == ("321322", "agency_name_ocr")
 
 
 @pytest.mark.parametrize(
