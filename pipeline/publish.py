@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from .dataset import discard, promote, stage_year
 from .dedup import choose_versions
-from .manifest import latest_by_url, read_rows
 from .parsed_store import ParsedStore
-from .rawstore import RawStore
+from .rawstore import CorruptRawDocument, RawStore
 from .schema import exact_money
+from .state import ManifestState, is_stored
 from .version import changed_parts, parser_version
 from .who import enrich_report
-from .worker import process_budgeted as process_document  # a child process with a time/memory budget
+from .worker import BudgetedWorker, ParsePool  # children with a time/memory budget per document
 from .xyear import evaluate as evaluate_xyear
 from .year_checks import CheckOutcome, run_checks
 
@@ -30,6 +31,7 @@ class ParseRun:
     unchanged: int = 0
     reparsed: Counter = field(default_factory=Counter)  # parser part that changed (code/spec/divisions) → documents
     missing_raw: int = 0
+    corrupt_raw: int = 0  # bytes in the raw store that no longer hash to their name (``nianbao verify --repair``)
     withdrawn: int = 0
     statuses: Counter = field(default_factory=Counter)
     years_changed: set[int] = field(default_factory=set)
@@ -37,67 +39,125 @@ class ParseRun:
 
 
 def stored_documents(data_dir: str | Path) -> list[dict]:
-    """The latest manifest row of every URL that is currently stored (reports before attachments)."""
-    latest = latest_by_url(read_rows(data_dir))
-    rows = [r for r in latest.values() if r.get("outcome") in ("stored", "unchanged") and r.get("sha256")
-            and r.get("kind") in ("report", "attachment")]
-    return sorted(rows, key=lambda r: (r.get("kind") != "report", r["url"]))
+    """The latest manifest row of every URL that is currently stored (reports before attachments), from the
+    manifest's current-state table (``pipeline.state``), not its history."""
+    state = ManifestState(data_dir)
+    return [*state.stored("report"), *state.stored("attachment")]
 
 
-def parse_new(data_dir: str | Path) -> ParseRun:
+@dataclass(frozen=True)
+class _Job:
+    row: dict
+    parent: dict | None  # the parent page's parse result (its report), for an attachment
+    old: dict | None  # the document's index entry before this run
+
+
+def parse_new(data_dir: str | Path, workers: int | None = None, batch_size: int = 200) -> ParseRun:
     """Parse every stored document whose bytes or parser version changed since the last run.
 
-    The cached result is registry-free (``enrich=False``): who/where is added at assembly."""
+    ``workers`` children (default ``NIANBAO_PARSE_WORKERS``, 2) parse at once, each document within the
+    budget of ``pipeline.worker``; results are committed every ``batch_size`` documents, so a killed run
+    loses at most the batch in flight and the next run parses only what is not committed. Reports are
+    parsed before attachments, which read their parent page's report from the store. Nothing of a document
+    is kept once it is committed: memory does not grow with the run. The cached result is registry-free
+    (``enrich=False``): who/where is added at assembly."""
     run = ParseRun()
-    store, parsed = RawStore(Path(data_dir) / "raw"), ParsedStore(data_dir)
-    pages: dict[str, dict] = {}
-    documents = stored_documents(data_dir)
-    current = {row["url"] for row in documents}
-    for url in parsed.urls():  # withdrawn since the last run: its year must be republished without it
-        if url not in current:
-            run.withdrawn += 1
-            year = parsed.year_of(url)
-            if year:
-                run.years_changed.add(int(year))
-            parsed.drop(url)
-    for row in documents:
-        url, sha = row["url"], row["sha256"]
-        if parsed.is_current(url, sha):
-            run.unchanged += 1
-            continue
-        old_version = parsed.version_of(url)
-        if old_version is not None and parsed.index[url]["sha256"] == sha:
-            run.reparsed.update(changed_parts(old_version))
-        parent_url = row.get("parent_url")
-        parent = (pages.get(parent_url) or parsed.get(parent_url)) if parent_url else None
-        try:
-            data = store.get(sha)
-        except FileNotFoundError:
-            run.missing_raw += 1
-            run.failures.append({"url": url, "status": "missing_raw", "reason": f"raw document {sha} not in store"})
-            continue
-        try:
-            result = process_document(data, row, None, parent, enrich=False)
-        except Exception as exc:  # one bad document must not stop the night; it is logged and kept
-            result = failed_result(row, f"{type(exc).__name__}: {exc}"[:500])
-        result["report"]["parser_version"] = parser_version()
-        previous_year = parsed.year_of(url)  # a re-parse that moves a document empties its old year
-        if previous_year:
-            run.years_changed.add(int(previous_year))
-        parsed.put(url, sha, result, document_row(result))
-        if run.parsed % 500 == 499:
-            parsed.save()  # a crash loses at most a few hundred index entries (those documents re-parse)
-        if row.get("kind") == "report":
-            pages[url] = result
-        report = result["report"]
-        run.parsed += 1
-        run.statuses[report.get("parse_status")] += 1
-        if report.get("report_year"):
-            run.years_changed.add(int(report["report_year"]))
-        if report.get("parse_status") != "ok":
-            run.failures.append({"url": url, "status": report.get("parse_status"), "reason": report.get("parse_reason")})
-    parsed.save()
+    data_dir = Path(data_dir)
+    state, raw = ManifestState(data_dir), RawStore(data_dir / "raw")
+    parsed = ParsedStore(data_dir, batch_size)
+    try:
+        state.refresh()
+        _drop_withdrawn(run, parsed, state)
+        with ParsePool(workers) as pool:
+            for kind in ("report", "attachment"):
+                batches = parsed.batch_ids()
+                jobs = _jobs(run, parsed, state.stored(kind), batches)
+                for job, (status, result) in pool.imap_unordered(lambda w, j: _parse_one(raw, w, j), jobs):
+                    _record(run, parsed, job, status, result)
+                parsed.commit()  # the attachments' parent pages are read from the store
+    finally:
+        parsed.close()
     return run
+
+
+def _drop_withdrawn(run: ParseRun, parsed: ParsedStore, state: ManifestState) -> None:
+    """Results of documents no longer stored: dropped; their years must be republished without them."""
+    urls = parsed.iter_urls()
+    while True:
+        chunk = list(islice(urls, 1000))
+        if not chunk:
+            return
+        rows = state.get_many(chunk)
+        for url in chunk:
+            if not is_stored(rows.get(url)):
+                run.withdrawn += 1
+                year = parsed.year_of(url)
+                if year:
+                    run.years_changed.add(int(year))
+                parsed.drop(url)
+
+
+def _jobs(run: ParseRun, parsed: ParsedStore, rows: Iterable[dict], batches: set[str]) -> Iterator[_Job]:
+    """The documents of ``rows`` that are not current, with what their parse needs (read as they are taken)."""
+    version = parser_version()
+    pending: list[dict] = []
+
+    def flush() -> Iterator[_Job]:
+        entries = parsed.entries(r["url"] for r in pending)
+        for row in pending:
+            old = entries.get(row["url"])
+            if old is not None and old["sha256"] == row["sha256"] and old["parser_version"] == version \
+                    and old["batch"] in batches:
+                run.unchanged += 1
+                continue
+            parent_url = row.get("parent_url")
+            report = parsed.report_of(parent_url) if parent_url else None
+            yield _Job(row, {"report": report} if report is not None else None, old)
+
+    for row in rows:
+        pending.append(row)
+        if len(pending) >= 500:
+            yield from flush()
+            pending = []
+    yield from flush()
+
+
+def _parse_one(raw: RawStore, worker: BudgetedWorker, job: _Job) -> tuple[str, dict | None]:
+    """(status, result) of one document, in a pool thread: its bytes checked against their hash, then parsed
+    by ``worker``'s child. ``missing_raw`` / ``corrupt_raw`` when the bytes are not (intact) in the store."""
+    row = job.row
+    try:
+        data = raw.get(row["sha256"])
+    except CorruptRawDocument as exc:
+        return "corrupt_raw", {"reason": str(exc)}
+    except FileNotFoundError:
+        return "missing_raw", {"reason": f"raw document {row['sha256']} not in store"}
+    try:
+        return "parsed", worker.process(data, row, None, job.parent, enrich=False)
+    except Exception as exc:  # one bad document must not stop the night; it is logged and kept
+        return "parsed", failed_result(row, f"{type(exc).__name__}: {exc}"[:500])
+
+
+def _record(run: ParseRun, parsed: ParsedStore, job: _Job, status: str, result: dict) -> None:
+    """Count one finished document and hand its result to the store (committed with its batch)."""
+    url, sha = job.row["url"], job.row["sha256"]
+    if status != "parsed":
+        setattr(run, status, getattr(run, status) + 1)
+        run.failures.append({"url": url, "status": status, "reason": result["reason"]})
+        return
+    if job.old is not None and job.old["sha256"] == sha:
+        run.reparsed.update(changed_parts(job.old["parser_version"]))
+    result["report"]["parser_version"] = parser_version()
+    if job.old is not None and job.old["report_year"]:  # a re-parse that moves a document empties its old year
+        run.years_changed.add(int(job.old["report_year"]))
+    parsed.put(url, sha, result, document_row(result))
+    report = result["report"]
+    run.parsed += 1
+    run.statuses[report.get("parse_status")] += 1
+    if report.get("report_year"):
+        run.years_changed.add(int(report["report_year"]))
+    if report.get("parse_status") != "ok":
+        run.failures.append({"url": url, "status": report.get("parse_status"), "reason": report.get("parse_reason")})
 
 
 def failed_result(row: dict, reason: str) -> dict:

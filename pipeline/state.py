@@ -31,6 +31,8 @@ from .manifest import ManifestProblem, manifest_dir, parse_line
 
 log = logging.getLogger(__name__)
 
+STORED_OUTCOMES = ("stored", "unchanged")  # the bytes of the URL's latest fetch are in the raw store
+STORED_KINDS = ("report", "attachment")  # documents the parse step reads (listings are not)
 LAYOUT = 1  # bump when the tables below change: an older file is rebuilt from the history
 _CHUNK = 5000  # rows per executemany while ingesting
 _PAGE = 2000  # rows per keyset page when streaming
@@ -184,11 +186,11 @@ class ManifestState:
         """The latest row of every URL (of one portal), in URL order."""
         return self._pages("portal_id = ?", (portal_id,)) if portal_id is not None else self._pages()
 
-    def stored(self, kind: str | None = None, outcomes: Iterable[str] = ("stored", "unchanged")) -> Iterator[dict]:
-        """Current rows whose bytes are stored (``outcomes``, with a sha256), reports and attachments or
-        only ``kind``, in URL order."""
-        outcomes = tuple(outcomes)
-        kinds = (kind,) if kind else ("report", "attachment")
+    def stored(self, kind: str | None = None) -> Iterator[dict]:
+        """Current rows of documents whose bytes are stored (see :func:`is_stored`), or only those of one
+        ``kind``, in URL order."""
+        outcomes = STORED_OUTCOMES
+        kinds = (kind,) if kind else STORED_KINDS
         where = (f"outcome IN ({','.join('?' * len(outcomes))}) AND sha256 IS NOT NULL AND sha256 != '' "
                  f"AND kind IN ({','.join('?' * len(kinds))})")
         return self._pages(where, (*outcomes, *kinds))
@@ -230,6 +232,12 @@ class ManifestState:
             if path.exists() and path.stat().st_size > offset:
                 found.append(ManifestProblem(path, lines + 1, "not JSON (a partial last line)"))
         return found
+
+
+def is_stored(row: dict | None) -> bool:
+    """A current row whose document's bytes are in the raw store: what the parse step reads."""
+    return (row is not None and row.get("outcome") in STORED_OUTCOMES and isinstance(row.get("sha256"), str)
+            and bool(row["sha256"]) and row.get("kind") in STORED_KINDS)
 
 
 def _up_to_date(conn: sqlite3.Connection, sizes: dict[str, int]) -> bool:

@@ -14,13 +14,20 @@ from __future__ import annotations
 
 import atexit
 import os
+import queue
 import resource
 import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # How long a fresh child may take to import the parser (not counted against a document's budget).
 _START_SECONDS = 300.0
@@ -82,6 +89,7 @@ class BudgetedWorker:
         self.budget = budget or Budget.from_env()
         self._proc: subprocess.Popen | None = None
         self._conn: Connection | None = None
+        self._starting: tuple[subprocess.Popen, Connection] | None = None
         self.starts = 0  # child processes started: 1 + one per crash, timeout or memory overrun
 
     def __enter__(self) -> BudgetedWorker:
@@ -90,7 +98,17 @@ class BudgetedWorker:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def start(self) -> None:
+        """Start the child now (else it starts with the first document); a running child is kept."""
+        if self._proc is None or self._proc.poll() is not None:
+            self._stop()
+            self._start()
+
     def _start(self) -> None:
+        self._spawn()
+        self._await_ready()
+
+    def _spawn(self) -> None:
         # A fresh interpreter (not fork/forkserver): nothing of the caller's threads, locks or __main__
         # is inherited or re-imported; the two ends talk over a socket pair as multiprocessing connections.
         ours, theirs = socket.socketpair()
@@ -99,8 +117,12 @@ class BudgetedWorker:
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, close_fds=True,
         )
         theirs.close()
-        conn = Connection(ours.detach())
+        self._starting = (proc, Connection(ours.detach()))
         self.starts += 1
+
+    def _await_ready(self) -> None:
+        proc, conn = self._starting
+        self._starting = None
         if not conn.poll(_START_SECONDS):
             proc.kill()
             proc.wait()
@@ -136,9 +158,7 @@ class BudgetedWorker:
         the budget it broke."""
         from pipeline.publish import failed_result
 
-        if self._proc is None or self._proc.poll() is not None:
-            self._stop()
-            self._start()
+        self.start()
         assert self._conn is not None and self._proc is not None
         try:
             self._conn.send((data, row, portal, parent, kwargs))
@@ -173,6 +193,76 @@ def _exit_name(code: int | None) -> str:
         except ValueError:
             return f"signal {-code}"
     return f"exit status {code}"
+
+
+def workers_from_env() -> int:
+    """``NIANBAO_PARSE_WORKERS`` (default 2): parsing children of the parse step."""
+    return max(1, int(os.environ.get("NIANBAO_PARSE_WORKERS", "2")))
+
+
+class ParsePool:
+    """A pool of :class:`BudgetedWorker` children, each driven by one thread of the caller.
+
+    The parsing runs in the children, so ``size`` documents are parsed at once; a thread only sends a
+    job and waits on its child's pipe (and reads the job's bytes), so the caller's GIL is no bottleneck.
+    Each document keeps its own budget: a crash, timeout or memory overrun restarts that child only.
+    The children start together with the first job (none for a run with nothing to parse).
+    """
+
+    def __init__(self, size: int | None = None, budget: Budget | None = None) -> None:
+        self.size = size or workers_from_env()
+        self.budget = budget or Budget.from_env()
+        self.workers: list[BudgetedWorker] = []
+
+    def __enter__(self) -> ParsePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.close()
+        self.workers = []
+
+    def _start(self) -> None:
+        self.workers = [BudgetedWorker(self.budget) for _ in range(self.size)]
+        for worker in self.workers:  # all interpreters import the parser at the same time
+            worker._spawn()
+        for worker in self.workers:
+            worker._await_ready()
+
+    def imap_unordered(self, func: Callable[[BudgetedWorker, T], R], items: Iterable[T],
+                       in_flight: int | None = None) -> Iterator[tuple[T, R]]:
+        """``(item, func(worker, item))`` as each completes, ``func`` running in a thread that has a child
+        to itself; at most ``in_flight`` (default 2 × size) items are taken from ``items`` ahead, so a
+        lazy ``items`` is read as the pool advances."""
+        in_flight = in_flight or 2 * self.size
+        free: queue.SimpleQueue[BudgetedWorker] = queue.SimpleQueue()
+
+        def run(item: T) -> R:
+            worker = free.get()
+            try:
+                return func(worker, item)
+            finally:
+                free.put(worker)
+
+        with ThreadPoolExecutor(self.size, thread_name_prefix="parse") as executor:
+            running: dict[Future, T] = {}
+            for item in items:
+                if not self.workers:
+                    self._start()
+                    for worker in self.workers:
+                        free.put(worker)
+                running[executor.submit(run, item)] = item
+                if len(running) >= in_flight:
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        yield running.pop(future), future.result()
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield running.pop(future), future.result()
 
 
 _DEFAULT: BudgetedWorker | None = None

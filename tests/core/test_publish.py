@@ -100,13 +100,15 @@ def test_a_document_that_breaks_processing_is_logged_not_fatal(tmp_path, monkeyp
                                  outcome="stored", sha256=sha, raw_path=str(path)))
     writer.close()
 
-    def explode(data, row, portal=None, parent=None, **kwargs):
+    from pipeline import worker
+
+    def explode(self, data, row, portal=None, parent=None, **kwargs):
         if row["url"].endswith("1.htm"):
             raise RuntimeError("resolver exploded")
-        return real(data, row, portal, parent, **kwargs)
+        return real(self, data, row, portal, parent, **kwargs)
 
-    real = publish.process_document
-    monkeypatch.setattr(publish, "process_document", explode)
+    real = worker.BudgetedWorker.process
+    monkeypatch.setattr(worker.BudgetedWorker, "process", explode)
     run = publish.parse_new(tmp_path)
     assert run.parsed == 2 and run.statuses["error"] == 1
     log = {row["url"]: row for row in publish.document_log(tmp_path)}
@@ -131,6 +133,7 @@ def test_the_parsed_index_selects_years_and_survives_being_lost(tmp_path):
     assert parse_new(tmp_path).years_changed == {2019, 2021}
     assert [r["report"]["report_year"] for r in all_results(tmp_path, years={2021})] == [2021]
     assert sorted(row["report_year"] for row in document_log(tmp_path)) == [2019, 2021]
-    (tmp_path / "parsed" / "index.json").unlink()
+    for lost in (tmp_path / "parsed").glob("index.sqlite*"):
+        lost.unlink()
     again = parse_new(tmp_path)  # the index is rebuilt from the result files: nothing re-parsed
     assert (again.parsed, again.unchanged) == (0, 2)
