@@ -28,7 +28,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
-from pipeline.manifest import DONE_OUTCOMES, RETRY_OUTCOMES, latest_by_url, read_rows
+from pipeline.manifest import DONE_OUTCOMES, RETRY_OUTCOMES, latest_by_url
+from pipeline.state import current_rows
 from pipeline.titles import is_correction, is_report_title, report_year
 
 from .items import FetchedDocument, FetchFailure, ListingPage, Unchanged
@@ -113,7 +114,7 @@ class PortalSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         data_dir = crawler.settings.get("NIANBAO_DATA_DIR")
         if data_dir:
-            spider.load_state(r for r in read_rows(data_dir) if r.get("portal_id") == spider.portal_id)
+            spider.load_state(current_rows(data_dir, spider.portal_id))  # the current state, not the history
         return spider
 
     def load_state(self, rows: Iterator[dict]) -> None:

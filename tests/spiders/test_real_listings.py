@@ -27,6 +27,7 @@ PINGTAN_URL = "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/"
 SANMING = FIXTURES / "real" / "sanming" / "zfxxgkndbg-index-api_p001.json"
 SANMING_API = "https://www.sm.gov.cn/fjdzapp/search?channelid=229105&classsql=chnlid%3D1377&page=1&prepage=100"
 GJJ = FIXTURES / "real" / "heldout" / "sanming-gjjndbg-api_p001.json"
+ZFGZBG = FIXTURES / "real" / "heldout" / "sanming-zfgzbg-api_p001.json"
 ORDOS = FIXTURES / "trs-wcm_ordos-egb_xxgknb-column_list.html"
 ORDOS_URL = "http://egb.ordos.gov.cn/xxgk/xxgknb/"
 DINGXI = FIXTURES / "hanweb-jpage_dingxi-zwgk_dataproxy-response.xml"
@@ -71,6 +72,16 @@ def test_sanming_list_api_json_gives_all_thirteen_reports():
 def test_sanming_housing_fund_annual_reports_are_not_disclosure_reports():
     listing = read_listing(SANMING_API.replace("1377", "6169"), GJJ.read_bytes(), "application/json")
     assert len(listing.entries) == 14 and listing.reports == [] and listing.next_pages == []
+
+
+def test_sanming_work_report_column_lists_twenty_six_government_work_reports_and_no_disclosure_report():
+    """政府工作报告 titles ("2026年政府工作报告", "…（图解）") carry a year and 报告 but are not annual
+    disclosure reports: every entry is read, none is taken, and the one-page list names no next page."""
+    listing = read_listing("http://www.sm.gov.cn/fjdzapp/search?page=1&prepage=100", ZFGZBG.read_bytes(),
+                           "application/json")
+    assert listing.family == "fujian_trs"
+    assert len(listing.entries) == 26 and listing.reports == [] and listing.next_pages == []
+    assert {e.title for e in listing.entries} >= {"2026年政府工作报告", "2022年政府工作报告（图解）", "2002年政府工作报告"}
 
 
 def test_ordos_trs_column_reports_among_news_and_its_second_page():
