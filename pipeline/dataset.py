@@ -589,8 +589,9 @@ class _Store:
 
 
 def _backend(root: str | Path, filesystem: pafs.FileSystem | None) -> _Local | _Store:
-    if filesystem is None and isinstance(root, str) and "://" in root:
-        filesystem, root = pafs.FileSystem.from_uri(root)
+    if isinstance(root, str) and "://" in root:
+        named, root = pafs.FileSystem.from_uri(root)
+        filesystem = filesystem or named
     if filesystem is None or isinstance(filesystem, pafs.LocalFileSystem):
         return _Local(root)
     return _Store(filesystem, str(root))
