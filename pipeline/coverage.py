@@ -23,16 +23,17 @@ import pyarrow.parquet as pq
 
 from . import titles
 from .dataset import PART_FILE, read_table, rows_to_arrow, write_unpartitioned, years_present
-from .manifest import latest_by_url, read_rows
 from .publish import stored_documents
+from .rawstore import file_sha256
 from .regions import lookup_code
 from .schema import COVERAGE, DOCUMENTS
+from .state import current_rows
 from .timeliness import deadline
 
 FIRST_REPORT_YEAR = 2008  # the first report year of the 2008 条例
 _OUTCOME_COLUMN = {"not_found": "not_found", "blocked": "blocked", "refused": "blocked", "robots": "robots",
                    "too_large": "too_large"}
-_PARSE_FAILED = frozenset({"error", "unreadable", "missing_raw"})
+_PARSE_FAILED = frozenset({"error", "unreadable", "missing_raw", "corrupt_raw"})
 _PARTIAL = frozenset({"no_tables", "unreadable"})
 _COUNTS = ("not_found", "blocked", "robots", "too_large", "parse_failed", "documents")
 
@@ -53,7 +54,8 @@ def document_rows(data_dir: str | Path, log: list[dict]) -> list[dict]:
     """Every stored document of the manifest, with what parsing made of it (``log``: the parse log rows).
 
     A stored document the parser has not seen yet is ``not_parsed``; one whose bytes are gone from the
-    raw store is ``missing_raw``. Raw paths are made relative to the data directory.
+    raw store is ``missing_raw``, one whose bytes no longer hash to their name ``corrupt_raw`` (only
+    unparsed documents are hashed here). Raw paths are made relative to the data directory.
     """
     data_dir = Path(data_dir)
     by_url = {row["url"]: row for row in log if row.get("url")}
@@ -64,12 +66,15 @@ def document_rows(data_dir: str | Path, log: list[dict]) -> list[dict]:
         if not row:
             rel = relative_raw_path(raw, doc.get("sha256"))
             missing = rel is None or not (data_dir / rel).exists()
+            corrupt = not missing and doc.get("sha256") and file_sha256(data_dir / rel) != doc["sha256"]
+            status, reason = (("missing_raw", "raw document not in the store") if missing else
+                              ("corrupt_raw", "raw document does not hash to its name") if corrupt else
+                              ("not_parsed", "not parsed yet"))
             row = {"url": doc["url"], "portal_id": doc.get("portal_id"), "kind": doc.get("kind"),
                    "parent_url": doc.get("parent_url"), "content_sha256": doc.get("sha256"),
                    "fetched_at": doc.get("fetched_at"), "title": doc.get("title"),
                    "report_year": titles.report_year(doc.get("title")),
-                   "parse_status": "missing_raw" if missing else "not_parsed",
-                   "parse_reason": "raw document not in the store" if missing else "not parsed yet"}
+                   "parse_status": status, "parse_reason": reason}
         row["raw_path"] = relative_raw_path(raw or row.get("raw_path"), row.get("content_sha256"))
         out.append(row)
     return out
@@ -133,7 +138,7 @@ def build_coverage(data_dir: str | Path, dataset_root: str | Path | None = None,
         c = counts[(key, int(year) if year else None)]
         c["documents"] += 1
         c["parse_failed"] += int(doc.get("parse_status") in _PARSE_FAILED)
-    for row in latest_by_url(read_rows(data_dir)).values():
+    for row in current_rows(data_dir):
         column = _OUTCOME_COLUMN.get(row.get("outcome") or "")
         key = _key(row.get("portal_id"), None)
         if column is None or key is None:

@@ -19,10 +19,16 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import scrapy
-from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
+from scrapy.exceptions import (
+    DownloadCancelledError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
@@ -32,15 +38,22 @@ from pipeline.manifest import DONE_OUTCOMES, RETRY_OUTCOMES, latest_by_url
 from pipeline.state import current_rows
 from pipeline.titles import is_correction, is_report_title, report_year
 
+from .frontier import RESUMED, CrawlFrontier
 from .items import FetchedDocument, FetchFailure, ListingPage, Unchanged
 from .listing import iso_date
-from .middlewares import AddressRefused, Blocked
+from .middlewares import AddressRefused, Blocked, OffsiteRedirect, Truncated
 
 ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|wps|et|rtf|zip|rar|jpe?g|png)(?:$|[?&#])", re.I)
 SCRIPT_ATTACHMENT = re.compile(r"""['"]([^'"\s<>]+?\.(?:pdf|docx?|xlsx?|wps|et|rtf|zip|rar))['"]""", re.I)
 SOFT_404 = re.compile("页面不存在|页面已删除|找不到(?:该|您要的)?页面|404 Not Found|信息不存在|该信息已被删除|文章不存在")
 SOFT_404_MAX_BYTES = 8 * 1024
 _SPACE = re.compile(r"\s+")
+# A body over the size limit, announced or while it streamed in ("… larger than download max size (N) …") or
+# while it was decompressed (a gzip bomb: "… exceeded DOWNLOAD_MAXSIZE (N B) during decompression").
+TOO_LARGE = re.compile(r"max size|DOWNLOAD_MAXSIZE|during decompression", re.I)
+_LIMIT = re.compile(r"(?:max size|DOWNLOAD_MAXSIZE) \((\d+)")
+# A URL that timed out n nights running is skipped for 2**(n-1) - 1 nights (capped), then asked once more.
+TIMEOUT_BACKOFF_CAP_NIGHTS = 32
 # list APIs asked by POST: which query keys stay in the URL (the rest is the form)
 POST_KEEP_IN_QUERY = {"/fjdzapp/search": frozenset(),
                       "/dataproxy.jsp": frozenset({"startrecord", "endrecord", "perpage"})}
@@ -91,6 +104,7 @@ class PortalSpider(scrapy.Spider):
 
     custom_settings: dict = {}
     retry_listing_callback: str | None = None  # families whose listing pages are plain GETs re-ask them
+    frontier_enabled = True  # every request goes through the durable frontier (spiders.frontier)
 
     def __init__(self, portal: str, backfill_to: str | int | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)
@@ -104,6 +118,9 @@ class PortalSpider(scrapy.Spider):
         self.titles: dict[str, str] = {}  # stored report title → URL (re-issue under a new URL)
         self.seen: set[str] = set()  # URLs asked (or decided) in this crawl
         self.walks: dict[str, Walk] = {}
+        self.timeout_streak: dict[str, int] = {}  # URL → nights in a row its last outcomes were timeouts
+        self.resumed_columns: set[str] = set()  # columns whose walk an interrupted run left half done
+        self.frontier_request: scrapy.Request | None = None  # the request whose callback is running (frontier)
 
     @property
     def known(self) -> set[str]:
@@ -118,14 +135,46 @@ class PortalSpider(scrapy.Spider):
         return spider
 
     def load_state(self, rows: Iterator[dict]) -> None:
+        rows = list(rows)
+        for row in rows:
+            if row.get("outcome") == "timeout":
+                self.timeout_streak[row["url"]] = self.timeout_streak.get(row["url"], 0) + 1
+            else:
+                self.timeout_streak.pop(row["url"], None)
         for url, row in latest_by_url(rows).items():
             outcome = row.get("outcome")
             if outcome in DONE_OUTCOMES and row.get("sha256"):
                 self.stored[url] = row
                 if row.get("kind") == "report" and row.get("title"):
                     self.titles.setdefault(norm_title(row["title"]), url)
-            elif outcome in RETRY_OUTCOMES:
+            elif outcome in RETRY_OUTCOMES or (outcome == "too_large" and self.size_limit_raised(row)):
                 self.retry_rows.append(row)
+
+    def size_limit_raised(self, row: dict) -> bool:
+        """A ``too_large`` URL is asked again only once the size limit is above the one it was refused at."""
+        m = _LIMIT.search(row.get("reason") or "")
+        crawler = getattr(self, "crawler", None)
+        limit = crawler.settings.getint("DOWNLOAD_MAXSIZE") if crawler is not None else 0
+        return bool(m and limit and limit > int(m.group(1)))
+
+    def backed_off(self, row: dict, now: datetime | None = None) -> bool:
+        """A URL that timed out n nights running waits 2**(n-1) - 1 nights before it is asked again, so a
+        slow-loris page costs one timeout on ever rarer nights instead of minutes every night."""
+        streak = self.timeout_streak.get(row["url"], 0)
+        if row.get("outcome") != "timeout" or streak < 2:
+            return False
+        try:
+            last = datetime.strptime(row.get("fetched_at") or "", "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            return False
+        nights = min(2 ** (streak - 1) - 1, TIMEOUT_BACKOFF_CAP_NIGHTS)
+        return (now or datetime.now(UTC)) < last + timedelta(days=nights + 1, hours=-6)
+
+    def resuming(self, request: scrapy.Request) -> None:
+        """A request an interrupted run left pending is about to be issued again (``spiders.frontier``)."""
+        self.seen.add(request.url)
+        if request.meta.get("kind") == "listing" and request.meta.get("column"):
+            self.resumed_columns.add(request.meta["column"])
 
     # -- requests ----------------------------------------------------------------------------------
     def request(self, url: str, callback: object, *, kind: str, column: str | None = None, **meta: object
@@ -156,18 +205,23 @@ class PortalSpider(scrapy.Spider):
             url, kind = row["url"], row.get("kind")
             if url in self.seen or url in seeds:
                 continue
+            if self.backed_off(row):
+                self.crawler.stats.inc_value("nianbao/retry/backed_off")
+                continue
             self.seen.add(url)
             self.crawler.stats.inc_value("nianbao/retry")
+            # a URL that timed out last night is asked once, without retries
+            once = {"max_retry_times": 0} if row.get("outcome") == "timeout" else {}
             common = {"column": row.get("column"), "listing_url": row.get("listing_url"), "title": row.get("title"),
-                      "listing_date": row.get("listing_date"), "change": row.get("change") or "new"}
+                      "listing_date": row.get("listing_date"), "change": row.get("change") or "new", **once}
             if kind == "report":
                 yield self.request(url, self.parse_article, kind="report", **common)
             elif kind == "attachment":
                 yield self.request(url, self.parse_attachment, kind="attachment", parent_url=row.get("parent_url"),
-                                   title=row.get("title"), column=row.get("column"))
+                                   title=row.get("title"), column=row.get("column"), **once)
             elif kind == "listing" and self.retry_listing_callback and row.get("outcome") != "not_found":
                 yield self.follow(url, getattr(self, self.retry_listing_callback), kind="listing",
-                                  column=row.get("column") or url)
+                                  column=row.get("column") or url, **once)
 
     @staticmethod
     def page_url(response: Response) -> str:
@@ -218,6 +272,11 @@ class PortalSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("nianbao/listing/backfill_reached")
                 return False
             return True
+        current = self.frontier_request
+        if current is not None and current.meta.get(RESUMED):
+            # an interrupted run was walking past this page: its reports being stored now says nothing
+            self.crawler.stats.inc_value("nianbao/listing/resumed_walk")
+            return True
         if tally.n_reports and not tally.n_new:
             self.crawler.stats.inc_value("nianbao/listing/stopped_at_known")
             return False
@@ -226,8 +285,8 @@ class PortalSpider(scrapy.Spider):
     def column_done(self, column: str) -> Iterator[scrapy.Request]:
         """A column walk ended: ask once for known reports that should have been listed but were not."""
         walk = self.walks.get(column)
-        if walk is None or walk.oldest is None:
-            return
+        if walk is None or walk.oldest is None or column in self.resumed_columns:
+            return  # a walk resumed half way has gaps: absence from it says nothing
         for url, row in self.stored.items():
             if (row.get("kind") == "report" and row.get("column") == column and url not in walk.urls
                     and url not in self.seen and (row.get("listing_date") or "") > walk.oldest):
@@ -250,6 +309,8 @@ class PortalSpider(scrapy.Spider):
             yield self.failure_item(response.request, "withdrawn" if url in self.stored else "not_found",
                                     "soft 404: a 200 page saying the page does not exist", response.status, url=url)
             return
+        # attachment requests first: they are in the frontier before the page's row says it was stored
+        yield from self.attachments(response, url)
         previous = self.stored.get(url)
         if previous is not None and previous.get("sha256") == hashlib.sha256(response.body).hexdigest():
             yield Unchanged(url, self.portal_id, previous, listing_date=meta.get("listing_date"))
@@ -265,7 +326,6 @@ class PortalSpider(scrapy.Spider):
             change="changed" if previous is not None else (meta.get("change") or "new"),
             extra={"final_url": response.url} if response.url != url else {},
         )
-        yield from self.attachments(response, url)
 
     def attachments(self, response: Response, page_url: str | None = None) -> Iterator[scrapy.Request]:
         """Attachment links of a report page: <a href>, links only written by scripts, and links the listing
@@ -316,6 +376,11 @@ class PortalSpider(scrapy.Spider):
         )
 
     def failed(self, failure: Failure) -> Iterator:
+        """The errback of every request: its failure row (and, for a listing page, the end of its walk),
+        handed on through the frontier like a callback's output (errback output skips spider middlewares)."""
+        return CrawlFrontier.of(self.crawler).track(failure.request, self._failed(failure), self)
+
+    def _failed(self, failure: Failure) -> Iterator:
         request = failure.request
         url = request.meta.get("listing_as") or (request.meta.get("redirect_urls") or [request.url])[0]
         status = None
@@ -333,15 +398,22 @@ class PortalSpider(scrapy.Spider):
                 outcome = "blocked"
             elif failure.check(AddressRefused):
                 outcome = "refused"
+            elif failure.check(OffsiteRedirect):
+                outcome = "offsite_redirect"
+            elif failure.check(Truncated):
+                outcome = "truncated"
+            elif failure.check(ResponseDataLossError):
+                outcome = "truncated"
+                reason = "ResponseDataLossError: the connection closed before the announced Content-Length arrived"
             elif failure.check(DownloadTimeoutError, TwistedTimeoutError):
                 outcome = "timeout"
-            elif failure.check(DownloadCancelledError) and "max size" in text:
+            elif failure.check(DownloadCancelledError, IgnoreRequest) and TOO_LARGE.search(reason):
                 outcome = "too_large"
             elif failure.check(IgnoreRequest) and "robots.txt" in text:
                 outcome = "robots"
             elif failure.check(IgnoreRequest) and "offsite" in text:
                 outcome = "offsite"
-            elif "max size" in text:
+            elif TOO_LARGE.search(reason):
                 outcome = "too_large"
             else:
                 outcome = "failed"

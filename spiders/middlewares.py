@@ -1,5 +1,6 @@
 """Downloader middlewares shared by every family spider: demo routing, the address guard, bot-wall
-detection, charset repair, and a robots.txt parser that reads an HTML answer as "no robots.txt"."""
+detection, charset repair, a robots.txt parser that reads an HTML answer as "no robots.txt", and the ones
+that make every URL end with an explained outcome: an off-site redirect, a truncated body, a timeout."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import CannotResolveHostError, DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.robotstxt import ProtegoRobotParser
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet._resolver import GAIResolver
 from twisted.internet.error import DNSLookupError
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.internet.interfaces import IAddress, IHostnameResolver, IHostResolution, IResolutionReceiver
 from zope.interface import implementer
 
@@ -31,6 +35,14 @@ class AddressRefused(IgnoreRequest):
 
 class Blocked(IgnoreRequest):
     """The host answered with a bot wall (challenge page, 412, 521); nothing from it is content."""
+
+
+class OffsiteRedirect(IgnoreRequest):
+    """A redirect (3xx or meta refresh) to a host the portal does not own: recorded, not followed."""
+
+
+class Truncated(IgnoreRequest):
+    """The body arrived cut short (data loss, or a closed connection before the format's end marker)."""
 
 
 # -- address guard ---------------------------------------------------------------------------------
@@ -370,3 +382,95 @@ class HtmlAwareRobotParser(ProtegoRobotParser):
         return parser
 
 
+
+
+# -- every URL ends with a row ---------------------------------------------------------------------
+class RedirectOffsiteMiddleware(OffsiteMiddleware):
+    """Scrapy's off-site filter, except that a *redirect* to another host is refused where its errback sees
+    it (``OffsiteRedirect``, recorded ``offsite_redirect``). Scrapy drops such a request in the
+    ``request_scheduled`` signal, where no errback runs and the URL would end with no manifest row."""
+
+    def request_scheduled(self, request: Request, spider: Spider) -> None:
+        if request.meta.get("redirect_urls"):
+            return  # judged in process_request, where a refusal reaches the errback
+        super().request_scheduled(request, spider)
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        try:
+            super().process_request(request)
+        except IgnoreRequest:
+            redirects = request.meta.get("redirect_urls")
+            if not redirects:
+                raise
+            raise OffsiteRedirect(f"offsite redirect: {redirects[0]} redirects to {request.url}, a host outside "
+                                  "the portal") from None
+        return None
+
+
+# PDF ends with %%EOF (a few bytes of slack after it); a ZIP (DOCX, XLSX) with its end-of-central-directory
+# record (22 bytes plus a comment of at most 64 KiB).
+_END_MARKERS = ((b"%PDF-", b"%%EOF", 2048), (b"PK\x03\x04", b"PK\x05\x06", 65557))
+
+
+def truncation_reason(response: Response) -> str | None:
+    """Why this body is cut short, or None. ``dataloss``: Scrapy accepted a body shorter than its
+    Content-Length (``DOWNLOAD_FAIL_ON_DATALOSS`` off). ``partial``: the server sent no length and closed the
+    connection, which is also how a cut looks, so the body is judged by its format's end marker."""
+    if "dataloss" in response.flags:
+        return "truncated: fewer bytes than the announced Content-Length (data loss)"
+    if "partial" not in response.flags:
+        return None
+    body = response.body
+    for magic, end, window in _END_MARKERS:
+        if body.startswith(magic) and end not in body[-window:]:
+            return f"truncated: no {end.decode('latin-1')!r} at the end of a body sent without Content-Length"
+    head = body[:1024].lower()
+    if b"<html" in head and b"</html" not in body[-4096:].lower():
+        return "truncated: an HTML page without </html>, sent without Content-Length"
+    return None
+
+
+class TruncationMiddleware:
+    """A truncated body is asked again (Scrapy's retry budget); when every attempt came back cut, the URL
+    is recorded ``truncated`` (``Truncated``), never stored as if it were whole. Placed after decompression."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> TruncationMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None
+                         ) -> Request | Response:
+        why = truncation_reason(response)
+        if why is None:
+            return response
+        self.crawler.stats.inc_value("nianbao/truncated_responses")
+        retry = get_retry_request(request, spider=self.crawler.spider, reason="truncated")
+        if retry is not None:
+            return retry
+        raise Truncated(why)
+
+
+class TimeoutRetryCapMiddleware:
+    """A URL may spend at most ``NIANBAO_TIMEOUT_BUDGET`` seconds (default 120) timing out in one crawl: with
+    the 60 s DOWNLOAD_TIMEOUT of real portals a timeout is retried once, so a slow-loris URL holds its host's
+    only download slot for 2 minutes, not RETRY_TIMES + 1 times 60 s. Short timeouts (the demo's 2 s) keep
+    the full RETRY_TIMES. Runs before the retry middleware (exceptions travel from the downloader outwards)."""
+
+    def __init__(self, budget: float, timeout: float) -> None:
+        self.budget, self.timeout = budget, timeout
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> TimeoutRetryCapMiddleware:
+        return cls(crawler.settings.getfloat("NIANBAO_TIMEOUT_BUDGET", 120.0),
+                   crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180.0))
+
+    def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
+        if isinstance(exception, (DownloadTimeoutError, TwistedTimeoutError)):
+            timeout = float(request.meta.get("download_timeout") or self.timeout)
+            cap = max(0, int(self.budget // timeout) - 1) if timeout > 0 else 0
+            current = request.meta.get("max_retry_times")
+            request.meta["max_retry_times"] = cap if current is None else min(int(current), cap)
+        return None

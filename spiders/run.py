@@ -8,6 +8,11 @@ It prints a progress line per portal every ``--progress-every`` seconds and when
 (pages, stored, failures), and, when launched through Dagster Pipes, sends the same lines and every
 Scrapy error to the Dagster run. A registry must be named (no default: nothing is contacted by
 accident); a data directory that cannot be written stops the crawl before any request (exit 2).
+
+The portals come from the named registry merged with the national directory and the discovery results kept
+in the data directory (``load_registry``). A portal with no seed, a seed never confirmed, or a column gone
+silent in its last crawl is discovered first, in the same run (``discovery_plan``); a portal still without
+a seed is skipped and said so.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from . import discovery, registry
 from .families import REGISTRY as FAMILIES
 
 EXIT_REFUSED = 2  # an operator mistake or an unusable data directory: nothing was requested
+EXIT_WRITE_FAILED = 3  # a write of the raw store, manifest or frontier failed (disk full): documents are missing
 NO_REGISTRY = ("no registry named: pass --registry (or set NIANBAO_REGISTRY) to a portal registry file, e.g. "
                "nianbao/demo_portal/registry.yaml for the demo or spiders/registry/portals.yaml for the real portals")
 NO_CONTACT = ("real portals need a contact: set NIANBAO_CONTACT to an e-mail or URL (it goes into the "
@@ -372,7 +378,21 @@ def main(argv: list[str] | None = None) -> int:
             Path(args.stats_out).write_text(json.dumps(stats, ensure_ascii=False, indent=1), encoding="utf-8")
         for problem in infrastructure_errors(stats):
             emit("error", f"crawl failed: {problem}")
+        why = write_error(stats)
+        if why:
+            print(f"spiders.run: crawl failed: {why}", file=sys.stderr, flush=True)
+            if pipes is not None:
+                pipes.report_custom_message({"write_error": why})
+            return EXIT_WRITE_FAILED
     return 0
+
+
+def write_error(stats: dict[str, dict]) -> str | None:
+    """Why the crawl could not write (raw store, manifest or frontier), naming the portal; None if it could."""
+    for pid, st in sorted(stats.items()):
+        if st.get("nianbao/write_error"):
+            return f"{pid}: {st['nianbao/write_error']}"
+    return None
 
 
 if __name__ == "__main__":

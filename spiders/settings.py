@@ -25,7 +25,13 @@ AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
+# DOWNLOAD_TIMEOUT bounds a whole download (headers and body), so a slow-loris server trickling bytes is cut
+# at 60 s; a URL spends at most NIANBAO_TIMEOUT_BUDGET seconds timing out per crawl (one retry at 60 s), is
+# asked once without retries the next night, then backed off (spiders.base.PortalSpider.backed_off).
 DOWNLOAD_TIMEOUT = 60
+NIANBAO_TIMEOUT_BUDGET = 120
+# A body shorter than its Content-Length is an error (retried, then recorded ``truncated``), never content.
+DOWNLOAD_FAIL_ON_DATALOSS = True
 DOWNLOAD_MAXSIZE = 200 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
 COOKIES_ENABLED = True
@@ -41,14 +47,26 @@ HTTPCACHE_ENABLED = False
 # Every connection resolves through the address guard: the address connected to is the one checked.
 TWISTED_DNS_RESOLVER = "spiders.middlewares.GuardedResolver"
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's off-site filter drops a redirect to another host where no errback sees it; this one records it
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "spiders.middlewares.RedirectOffsiteMiddleware": 49,
     "spiders.middlewares.DemoProxyMiddleware": 50,
     # before robots.txt (100): a refused host gets no request at all, not even for its robots.txt
     "spiders.middlewares.AddressGuardMiddleware": 60,
     # responses pass 590 (decompression) → 587 (bot walls) → 586 (charset) → 580 (meta refresh) → …
     # after retry (550): a connection the resolver refused is recorded refused, not retried; checks the peer
     "spiders.middlewares.PeerAddressMiddleware": 600,
+    # timeouts are retried within NIANBAO_TIMEOUT_BUDGET seconds (sees the exception before retry, 550)
+    "spiders.middlewares.TimeoutRetryCapMiddleware": 560,
+    # after decompression (590): a body cut short is retried, then recorded truncated
+    "spiders.middlewares.TruncationMiddleware": 589,
     "spiders.middlewares.BlockedHostMiddleware": 587,
     "spiders.middlewares.CharsetRepairMiddleware": 586,
+}
+# Every request is written to the durable frontier before it is issued and struck off once its manifest
+# row is written; an interrupted crawl resumes from it (spiders.frontier; closest to the engine).
+SPIDER_MIDDLEWARES = {
+    "spiders.frontier.FrontierMiddleware": 10,
 }
 ITEM_PIPELINES = {
     "spiders.pipelines.RawStorePipeline": 300,

@@ -37,6 +37,7 @@ def parsed_documents(context: dg.AssetExecutionContext, nianbao: NianbaoResource
         "unchanged": run.unchanged,
         "reparsed_for_new_parser": dict(run.reparsed),
         "missing_raw": run.missing_raw,
+        "corrupt_raw": run.corrupt_raw,
         "withdrawn": run.withdrawn,
         "by_status": dict(run.statuses),
         "years_changed": sorted(run.years_changed),

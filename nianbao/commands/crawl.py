@@ -20,7 +20,7 @@ from . import EXIT_BAD_INPUT, err
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     from pipeline.crawl_health import infrastructure_errors, portal_failures
-    from spiders.run import CrawlRefused, check_writable, select_portals
+    from spiders.run import EXIT_WRITE_FAILED, CrawlRefused, check_writable, select_portals
 
     try:
         chosen = select_portals(args.registry, args.portal, contact=args.contact, sample=args.sample, seed=args.seed,
@@ -50,7 +50,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         env.pop("DAGSTER_PIPES_CONTEXT", None)
         proc = subprocess.run(cmd, env=env)
         if proc.returncode != 0 or not stats_path.exists():
-            err(f"crawl process exited with {proc.returncode}")
+            if proc.returncode != EXIT_WRITE_FAILED:  # that one has said why in one line already
+                err(f"crawl process exited with {proc.returncode}")
             return proc.returncode or 1
         stats = json.loads(stats_path.read_text(encoding="utf-8"))
     for pid, why in sorted(portal_failures(stats).items()):

@@ -1,7 +1,8 @@
 """``nianbao verify``: check a data directory's raw store and crawl manifest end to end.
 
 Every raw file must hash to its name; every manifest line must be a row; every URL whose latest row says
-its bytes are stored must find them intact. One line per problem, a summary, and exit status 1 when
+its bytes are stored must find them intact. The manifest is read through its current-state table
+(``pipeline.state``: each line is checked once, when it is first read; rejected lines stay listed). One line per problem, a summary, and exit status 1 when
 anything is wrong. ``--repair`` asks the next crawl to download again every document whose bytes are
 missing or corrupt (a ``failed`` manifest row; storing the same bytes again replaces the corrupt file)
 and removes temporary files a crashed write left behind.
@@ -22,8 +23,9 @@ STALE_TEMP_SECONDS = 3600  # a temporary file younger than this may belong to a 
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from pipeline.manifest import DONE_OUTCOMES, ManifestProblem, latest_by_url, read_rows
+    from pipeline.manifest import DONE_OUTCOMES
     from pipeline.rawstore import RawStore
+    from pipeline.state import ManifestState
 
     data = Path(args.data)
     if not data.is_dir():
@@ -32,10 +34,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     store = RawStore(data / "raw")
     store_problems = list(store.check())
     bad_files = {p.path for p in store_problems if p.problem == "corrupt"}
-    manifest_problems: list[ManifestProblem] = []
-    latest = latest_by_url(read_rows(data, manifest_problems))
+    state = ManifestState(data)  # the latest row per URL, current with every manifest line; rejected lines kept
+    manifest_problems = state.problems()
     lost: list[tuple[dict, str]] = []
-    for row in latest.values():
+    n_urls = 0
+    for row in state.rows():
+        n_urls += 1
         if row.get("outcome") not in DONE_OUTCOMES or not row.get("sha256"):
             continue
         found = store.candidates(row["sha256"])
@@ -51,7 +55,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"{why}\t{row['url']}\t{row['sha256']}")
     n_raw = sum(1 for p in (data / "raw").rglob("*") if p.is_file()) if (data / "raw").is_dir() else 0
     total = len(store_problems) + len(manifest_problems) + len(lost)
-    print(f"verify: {n_raw} raw files, {len(latest)} URLs in the manifest; {len(bad_files)} corrupt files, "
+    print(f"verify: {n_raw} raw files, {n_urls} URLs in the manifest; {len(bad_files)} corrupt files, "
           f"{len(manifest_problems)} rejected manifest lines, {len(lost)} stored documents missing or corrupt")
     if args.repair:
         _repair(data, lost, [p.path for p in store_problems if p.problem == "temporary"])
