@@ -14,6 +14,8 @@ import unicodedata
 from functools import cache, lru_cache
 from pathlib import Path
 
+from rapidfuzz.distance import Indel
+
 _NUMBERING = re.compile(
     r"^(?:"
     r"其中\s*[:：]?|"
@@ -97,9 +99,16 @@ def local_code(raw: str) -> str:
     return "local." + hashlib.sha1(label_key(raw).encode("utf-8")).hexdigest()[:8]
 
 
-def similarity(a: str, b: str) -> float:
-    """Edit-based similarity of two keys in 0..1 (difflib ratio; labels are short)."""
+def similarity(a: str, b: str, cutoff: float = 0.0) -> float:
+    """Edit-based similarity of two keys in 0..1 (difflib ratio; labels are short).
+
+    With a ``cutoff``, a pair whose score cannot reach it returns 0.0 without running difflib: the
+    LCS-based Indel similarity (rapidfuzz, C) bounds difflib's ratio from above, because difflib's
+    matching blocks are a common subsequence. Scores at or above the cutoff are difflib's, unchanged.
+    """
     if not a or not b:
+        return 0.0
+    if cutoff and Indel.normalized_similarity(a, b) < cutoff - 1e-9:
         return 0.0
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
 
 from pipeline.indicators import SPEC_DIR, catalogue
 from pipeline.labels import head_key, label_key, similarity
@@ -177,6 +179,10 @@ class RowIndex:
                 return e.code, method, 1.0, e.pos
         return self._fuzzy(full, head, last_pos)
 
+    def keys(self) -> tuple[list[str], list[str]]:
+        """(head keys, full keys) of the entries, in entry order (for rapidfuzz's batch scorer)."""
+        return [e.head for e in self.entries], [e.full for e in self.entries]
+
     def _fuzzy(self, full: str, head: str, last_pos: int) -> tuple[str, str, float, int] | None:
         return _fuzzy_cached(self.kind, full, head, last_pos)
 
@@ -186,19 +192,41 @@ def _next(hits: list[Entry], last_pos: int) -> Entry:
     return min(after, key=lambda e: e.pos) if after else hits[0]
 
 
-@cache
+_FUZZY_MIN = 0.84  # a row label this similar to a template label is that row
+
+
 def _fuzzy_cached(kind: str, full: str, head: str, last_pos: int) -> tuple[str, str, float, int] | None:
+    """Best-scoring template row at or above _FUZZY_MIN; a tie goes to the first row after last_pos."""
     best: tuple[float, Entry] | None = None
-    for e in row_index(kind).entries:
-        score = max(similarity(head, e.head), similarity(full, e.full))
+    for score, e in _fuzzy_scores(kind, full, head):
+        if best is None or score > best[0] or (score == best[0] and e.pos > last_pos >= best[1].pos):
+            best = (score, e)
+    if best:
+        return best[1].code, "fuzzy", round(min(best[0], 0.99), 3), best[1].pos
+    return None
+
+
+@lru_cache(maxsize=32768)
+def _fuzzy_scores(kind: str, full: str, head: str) -> tuple[tuple[float, Entry], ...]:
+    """(score, entry) of every template row a printed label reaches _FUZZY_MIN with, in template order
+    (scored once per label; the position tie-break above is cheap). rapidfuzz's Indel similarity bounds
+    difflib's ratio from above (labels.similarity), so only rows within reach are scored by difflib."""
+    idx = row_index(kind)
+    heads, fulls = idx.keys()
+    cut = _FUZZY_MIN - 1e-9
+    near = {i for _, _, i in process.extract(head, heads, scorer=Indel.normalized_similarity, score_cutoff=cut,
+                                             limit=None)}
+    near.update(i for _, _, i in process.extract(full, fulls, scorer=Indel.normalized_similarity,
+                                                 score_cutoff=cut, limit=None))
+    out = []
+    for i, e in enumerate(idx.entries):
+        score = max(similarity(head, e.head, _FUZZY_MIN), similarity(full, e.full, _FUZZY_MIN)) if i in near else 0.0
         # A label that contains a full catalogue label plus decoration (e.g. a unit or a note).
         if len(e.head) >= 5 and e.head in full:
             score = max(score, 0.86 + 0.1 * len(e.head) / max(len(full), 1))
-        if best is None or score > best[0] or (score == best[0] and e.pos > last_pos >= best[1].pos):
-            best = (score, e)
-    if best and best[0] >= 0.84:
-        return best[1].code, "fuzzy", round(min(best[0], 0.99), 3), best[1].pos
-    return None
+        if score >= _FUZZY_MIN:
+            out.append((score, e))
+    return tuple(out)
 
 
 @cache
@@ -314,7 +342,7 @@ def _match_inexact(key: str, items: tuple[tuple[str, str], ...], threshold: floa
         if len(k) >= 2 and (k in key or key in k) and min(len(k), len(key)) >= 2:
             score = 0.85 + 0.1 * min(len(k), len(key)) / max(len(k), len(key))
         else:
-            score = similarity(key, k)
+            score = similarity(key, k, threshold)
         if best is None or score > best[0]:
             best = (score, v)
     if best and best[0] >= threshold:
