@@ -633,9 +633,10 @@ def stage_year(root: str | Path, year: int, tables: Mapping[str, TableInput], *,
 
     ``tables`` maps a table name of ``pipeline.schema.TABLES`` to its rows for the year: a
     ``pyarrow.Table``, a ``pyarrow.RecordBatchReader``, an iterable of ``pyarrow.RecordBatch`` (consumed
-    once, written batch by batch) or an iterable of dicts. Columns: see the module docstring (an unknown
-    Arrow column or a missing required one raises ValueError). A failure while writing removes the
-    staging folder."""
+    once, written batch by batch) or an iterable of dicts. The tables are written one after another in
+    the mapping's order, each input consumed in full before the next is started (a stream that needs
+    another consumed first goes after it). Columns: see the module docstring (an unknown Arrow column or
+    a missing required one raises ValueError). A failure while writing removes the staging folder."""
     backend = _backend(root, filesystem)
     unknown = sorted(set(tables) - set(TABLES))
     if unknown:
