@@ -16,8 +16,8 @@ one, a few with no readable tables), with:
 
 The corpus is streamed: results are produced one by one and written in batches (``write_parsed_store``:
 today's publish input, the crawl manifest plus ``pipeline.parsed_store``), with the truth as Parquet
-(``truth.parquet``: one row per generated document with what publishing must make of it). Memory does not
-grow with the number of reports except for the parsed store's own in-memory index (``ParsedStore``).
+(``truth-<shard>.parquet``: one row per generated document with what publishing must make of it). Memory does not
+grow with the number of reports.
 """
 
 from __future__ import annotations
@@ -206,38 +206,46 @@ def generate(year: int, n_reports: int, templates: list[Template], seed: int = 2
         yield row, result, truth
 
 
-def _put(store, index: dict, url: str, sha: str, version: str, result: dict, summary: dict) -> None:
-    """``ParsedStore.put`` with the C JSON encoder (``put`` streams through the pure-Python one: 8× slower)."""
-    from pipeline.parsed_store import _entry
-
-    path = store.path_for(url)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"url": url, "sha256": sha, "parser_version": version, "result": result, "summary": summary}
-    path.write_text(json.dumps(payload, ensure_ascii=False, default=str), encoding="utf-8")
-    index[url] = _entry(sha, version, result, summary)
-
-
 def write_parsed_store(data_dir: Path, years: dict[int, int], templates: list[Template], seed: int = 2023,
-                       batch: int = 2000) -> dict:
-    """Write the corpus as today's publish path reads it: ``manifest/<run>.jsonl`` + the parsed store
-    (one JSON per URL, ``index.json``), and ``truth.parquet`` beside them. ``years``: year → reports."""
-    from pipeline.parsed_store import ParsedStore
-    from pipeline.publish import document_row
-    from pipeline.version import parser_version
+                       batch: int = 500, workers: int = 2) -> dict:
+    """Write the corpus as the pipeline reads it: ``manifest/<run>.jsonl`` + the columnar parsed store
+    (``pipeline.parsed_store``, ``batch`` documents per batch, the store's default), and the truth
+    (``truth-<shard>.parquet``) beside them. ``years``: year → reports. ``workers`` processes each write a
+    contiguous share of every year (the store takes concurrent committers: each batch is its own files)."""
+    import multiprocessing as mp
 
     data_dir = Path(data_dir)
     (data_dir / "manifest").mkdir(parents=True, exist_ok=True)
-    store, version = ParsedStore(data_dir), parser_version()
-    index: dict[str, dict] = {}
-    written = 0
     started = time.perf_counter()
-    with (data_dir / "manifest" / "national-corpus.jsonl").open("w", encoding="utf-8") as manifest, \
-            pq.ParquetWriter(data_dir / "truth.parquet", TRUTH_SCHEMA, compression="zstd") as truth_out:
-        for year, n in sorted(years.items()):
+    shards = []
+    for shard in range(workers):
+        part = {year: (n * shard // workers, n * (shard + 1) // workers) for year, n in years.items()}
+        shards.append((data_dir, part, max(years), templates, seed, batch, shard))
+    if workers == 1:
+        written = [_write_shard(*shards[0])]
+    else:
+        with mp.get_context("spawn").Pool(workers) as pool:
+            written = pool.starmap(_write_shard, shards)
+    return {"documents": sum(written), "seconds": time.perf_counter() - started}
+
+
+def _write_shard(data_dir: Path, part: dict[int, tuple[int, int]], agency_year: int, templates: list[Template],
+                 seed: int, batch: int, shard: int) -> int:
+    """One process's share: agencies ``[start, stop)`` of each year."""
+    sys.path.insert(0, str(ROOT))
+    from pipeline.parsed_store import ParsedStore
+    from pipeline.publish import document_row
+
+    store = ParsedStore(data_dir, batch_size=batch)
+    written = 0
+    with (data_dir / "manifest" / f"national-corpus-{shard}.jsonl").open("w", encoding="utf-8") as manifest, \
+            pq.ParquetWriter(data_dir / f"truth-{shard}.parquet", TRUTH_SCHEMA, compression="zstd") as truth_out:
+        for year, (start, stop) in sorted(part.items()):
             pending: list[dict] = []
-            for row, result, truth in generate(year, n, templates, seed, agency_year=max(years)):
+            for row, result, truth in generate(year, stop - start, templates, seed, start=start,
+                                               agency_year=agency_year):
                 manifest.write(json.dumps(row, ensure_ascii=False) + "\n")
-                _put(store, index, row["url"], row["sha256"], version, result, document_row(result))
+                store.put(row["url"], row["sha256"], result, document_row(result))
                 pending.append(truth)
                 written += 1
                 if len(pending) >= batch:
@@ -245,8 +253,9 @@ def write_parsed_store(data_dir: Path, years: dict[int, int], templates: list[Te
                     pending = []
             if pending:
                 truth_out.write_table(pa.Table.from_pylist(pending, TRUTH_SCHEMA))
-    (store.root / "index.json").write_text(json.dumps(index, ensure_ascii=False), encoding="utf-8")
-    return {"documents": written, "seconds": time.perf_counter() - started}
+    store.commit()
+    store.close()
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,12 +266,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="reports of the year before, as a share of --reports (cross-year identities)")
     ap.add_argument("--seed", type=int, default=2023)
     ap.add_argument("--out", type=Path, required=True, help="data directory to create")
+    ap.add_argument("--workers", type=int, default=2, help="processes writing the corpus")
     args = ap.parse_args(argv)
     templates = load_templates(args.out.parent / ".national-templates")
     years = {args.year: args.reports}
     if args.previous > 0:
         years[args.year - 1] = int(args.reports * args.previous)
-    done = write_parsed_store(args.out, years, templates, args.seed)
+    done = write_parsed_store(args.out, years, templates, args.seed, workers=args.workers)
     print(f"national_corpus: documents={done['documents']} templates={len(templates)} "
           f"docs_per_s={done['documents'] / done['seconds']:.0f} out={args.out}")
     return 0

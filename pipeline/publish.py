@@ -8,16 +8,17 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from .assemble import DOCS_PER_BUCKET, YEAR_TABLES, assemble_rows, enrich_results, stream_year
 from .dataset import discard, promote, stage_year
-from .dedup import choose_versions
 from .parsed_store import ParsedStore
 from .rawstore import CorruptRawDocument, RawStore
-from .schema import exact_money
 from .state import ManifestState, is_stored
 from .version import changed_parts, parser_version
-from .who import enrich_report
 from .worker import BudgetedWorker, ParsePool  # children with a time/memory budget per document
-from .xyear import evaluate as evaluate_xyear
 from .year_checks import CheckOutcome, run_checks
 
 # Documents that are reports (even if their tables could not be read) go to the reports table;
@@ -173,22 +174,12 @@ def failed_result(row: dict, reason: str) -> dict:
 def all_results(data_dir: str | Path, years: set[int] | None = None,
                 portals: dict[str, dict] | None = None) -> list[dict]:
     """Every parse result of a document that is still stored (withdrawn documents drop out), optionally
-    only those of some report years (reads only their files), enriched with who/where using each
-    document's registry record in ``portals`` (the registry enters here, not in the cached parse)."""
+    only those of some report years, enriched with who/where using each document's registry record in
+    ``portals`` (the registry enters here, not in the cached parse). In memory: for small inputs and tests;
+    a year is published from the store by ``pipeline.assemble.stream_year``."""
     current = {r["url"] for r in stored_documents(data_dir)}
     parsed = ParsedStore(data_dir)
     return enrich_results(parsed.results(u for u in parsed.urls(years) if u in current), portals or {})
-
-
-def enrich_results(results: Iterable[dict], portals: dict[str, dict]) -> list[dict]:
-    """Cached parse results → the same with region, agency type and deadline resolved (``who``)."""
-    out = []
-    for res in results:
-        rep = res["report"]
-        if rep.get("parse_status") in REPORT_STATUSES:
-            res = {**res, "report": enrich_report(rep, portal=portals.get(rep.get("portal_id")))}
-        out.append(res)
-    return out
 
 
 def document_row(result: dict) -> dict:
@@ -211,54 +202,25 @@ def document_log(data_dir: str | Path) -> list[dict]:
     return parsed.summaries(u for u in parsed.urls() if u in current)
 
 
-def _chosen(results: Iterable[dict], year: int) -> tuple[list[dict], list[dict], list[dict]]:
-    """(report rows, source rows, the parse result of each report row) for one report year."""
-    candidates = []
-    by_source: dict[tuple[str, str], dict] = {}
-    for res in results:
-        rep = res["report"]
-        if rep.get("report_year") != year or rep.get("parse_status") not in REPORT_STATUSES:
-            continue
-        rep = {**rep, "n_facts": len(res.get("facts") or [])}
-        candidates.append(rep)
-        by_source[(rep.get("source_url"), rep.get("content_sha256"))] = res
-    reports, sources = choose_versions(candidates)
-    return reports, sources, [by_source[(r.get("source_url"), r.get("content_sha256"))] for r in reports]
+assemble_year = assemble_rows  # the in-memory reference (pipeline.assemble), kept under its former name
 
 
-def assemble_year(results: Iterable[dict], year: int) -> dict[str, list[dict]]:
-    """Rows of the reports, facts, checks and sources tables for one report year.
+class TableRows:
+    """The rows of one published table of a year, read back from its Parquet file in batches (``len`` from
+    the row count, no read): what ``YearPublication.rows`` gives instead of holding the year in memory."""
 
-    Several documents of one (agency, year) — mirrors, corrections, a page and its attachment — become
-    one report row (the chosen version) and one source row each; facts and checks come from the chosen
-    version only, so nothing is double-counted. The cross-year identities (``xyear.*``: applications
-    carried over, stocks of documents in force, lists of matters) are evaluated against the same
-    agency's report of the previous year when there is one.
-    """
-    results = list(results)
-    reports, sources, parsed = _chosen(results, year)
-    prev_reports, _, prev_parsed = _chosen(results, year - 1) if reports else ([], [], [])
-    previous = {rep.get("agency_name_norm"): res for rep, res in zip(prev_reports, prev_parsed, strict=True)}
-    facts: list[dict] = []
-    checks: list[dict] = []
-    for rep, res in zip(reports, parsed, strict=True):
-        for fact in res.get("facts") or []:
-            facts.append({**fact, "report_id": rep["report_id"], "report_year": year, "value_decimal": exact_money(fact)})
-        own_checks = list(res.get("checks") or [])
-        prev = previous.get(rep.get("agency_name_norm"))
-        if prev is not None:
-            cross = evaluate_xyear(prev.get("facts") or [], res.get("facts") or [])
-            done = {c["rule_id"] for c in cross}  # replaces the report's own "needs two years" rows
-            own_checks = [c for c in own_checks if c["rule_id"] not in done] + cross
-        # The counts agree with the checks table: every row published, the cross-year ones included.
-        rep["checks_passed"] = sum(1 for c in own_checks if c.get("status") == "passed")
-        rep["checks_failed"] = sum(1 for c in own_checks if c.get("status") == "failed")
-        for check in own_checks:
-            checks.append({**check, "report_id": rep["report_id"], "report_year": year})
-    return {"reports": reports, "facts": facts, "checks": checks, "sources": sources}
+    def __init__(self, year: int, count: int, path: Path | str | None = None, filesystem=None) -> None:
+        self.year, self.count, self.path, self.filesystem = year, count, path, filesystem
 
+    def __len__(self) -> int:
+        return self.count
 
-YEAR_TABLES = ("reports", "facts", "checks", "sources")
+    def __iter__(self) -> Iterator[dict]:
+        if self.path is None:
+            raise RuntimeError(f"report year {self.year} was not published: its staged rows were discarded")
+        for batch in pq.ParquetFile(str(self.path), filesystem=self.filesystem).iter_batches(batch_size=10_000):
+            for row in batch.to_pylist():
+                yield {**row, "report_year": self.year}
 
 
 @dataclass
@@ -268,8 +230,14 @@ class YearPublication:
     year: int
     published: bool
     checks: list[CheckOutcome]
-    rows: dict[str, list[dict]]
-    paths: dict[str, Path] = field(default_factory=dict)
+    counts: dict[str, int]  # table → rows staged
+    paths: dict[str, Path | str] = field(default_factory=dict)
+    filesystem: object = None
+
+    @property
+    def rows(self) -> dict[str, TableRows]:
+        """Each table's rows as published (read lazily); only their number when the year was not published."""
+        return {t: TableRows(self.year, n, self.paths.get(t), self.filesystem) for t, n in self.counts.items()}
 
     @property
     def reason(self) -> str | None:
@@ -280,17 +248,41 @@ class YearPublication:
         return f"report year {self.year} not published, the previous version stays: " + "; ".join(blocking)
 
 
-def publish_year(data_dir: str | Path, year: int, portals: dict[str, dict] | None = None) -> YearPublication:
-    """Stage → check → promote one report year: assemble its rows, write them to staging, run the year
-    checks on the staged files, and replace the published year only when no blocking check failed."""
-    rows = assemble_year(all_results(data_dir, years={year, year - 1}, portals=portals), year)
-    staged = stage_year(Path(data_dir) / "dataset", year, {table: rows[table] for table in YEAR_TABLES})
+def publish_year(data_dir: str | Path, year: int, portals: dict[str, dict] | None = None, *,
+                 docs_per_bucket: int = DOCS_PER_BUCKET) -> YearPublication:
+    """Stage → check → promote one report year: stream its rows from the parsed store into staging
+    (``pipeline.assemble.stream_year``: memory does not grow with the year), run the year checks on the
+    staged files, and replace the published year only when no blocking check failed."""
+    data_dir = Path(data_dir)
+    store = ParsedStore(data_dir)
+    # Documents of the two years no longer stored (withdrawn): usually none, so the filter per batch is cheap.
+    stored = pa.array([r["url"] for r in ManifestState(data_dir).stored()], pa.string())
+    parsed = pa.array(list(store.iter_urls({year, year - 1})), pa.string())
+    gone = pc.filter(parsed, pc.invert(pc.is_in(parsed, value_set=stored)))
+    del stored, parsed
+    counts: dict[str, int] = dict.fromkeys(YEAR_TABLES, 0)
+
+    def counted(table: str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            counts[table] += batch.num_rows
+            yield batch
+
+    streamed = stream_year(store, year, lambda urls: pc.invert(pc.is_in(urls, value_set=gone)), portals,
+                           docs_per_bucket=docs_per_bucket, work_dir=data_dir)
+    try:
+        # Facts and checks first: the reports' check counts come from the checks.
+        staged = stage_year(data_dir / "dataset", year,
+                            {t: counted(t, streamed.tables[t]) for t in ("facts", "checks", "reports", "sources")})
+    finally:
+        streamed.close()
+        store.close()
     try:
         outcomes = run_checks(staged)
     except BaseException:
         discard(staged)
         raise
+    counts = {t: counts[t] for t in YEAR_TABLES}
     if any(c.blocks for c in outcomes):
         discard(staged)
-        return YearPublication(year, False, outcomes, rows)
-    return YearPublication(year, True, outcomes, rows, promote(staged))
+        return YearPublication(year, False, outcomes, counts)
+    return YearPublication(year, True, outcomes, counts, promote(staged), staged.filesystem)

@@ -1,0 +1,593 @@
+"""One report year of the dataset assembled from the parse results: in memory for small inputs, and
+streamed from the columnar parsed store in bounded memory for a publish.
+
+``assemble_rows`` is the reference: parse results (dicts) in, the four tables' rows (dicts) out. Several
+documents of one (agency, year) — mirrors, corrections, a page and its attachment — become one report
+row (the chosen version) and one source row each; facts and checks come from the chosen version only, so
+nothing is double-counted. The cross-year identities (``xyear.*``) are evaluated against the same
+agency's chosen report of the previous year and replace the report's own "needs two years" rows.
+
+``stream_year`` gives the same rows as Arrow record batches per table, for ``pipeline.dataset.stage_year``,
+without holding the year in memory (a national year is 150,000 reports and 35–40 M facts):
+
+1. **Reports** of the year and the year before (``ParsedStore.year_tables(·, "documents")``): each report
+   record is checked against ``pipeline.records.Report``, enriched with who/where (the registry record
+   enters here) and reduced to a key row (``pipeline.dedup.KEY_SCHEMA`` plus the few columns sources and
+   timeliness need). The year's full report rows are spilled to bucket files.
+2. **Facts and checks** (``year_tables(·, "facts" | "checks")``, typed Arrow columns, no dict per fact):
+   rejected when a row lacks a field of its record or has one no record names (``_absent`` / ``_extra``);
+   counted per document; the few facts the cross-year rules read are kept (``pipeline.xyear.read_mask``);
+   the year's rows are spilled to bucket files.
+3. **Versions** are chosen per year over the key columns (``pipeline.dedup.rank_versions``), and each
+   chosen report is paired with the same agency's chosen report of the year before.
+4. **Per bucket**, in report_id order, the chosen rows are filtered, typed and sorted, the cross-year
+   checks evaluated, and the batches handed on.
+
+A bucket holds the rows of the documents whose own report key falls in one slice of the key space (Arrow
+IPC files, lz4): the chosen document's key is the report_id, so every bucket is one report_id range and
+the tables come out in the same order as ``assemble_rows``; memory is bounded by the bucket size
+(``docs_per_bucket``) and the key columns, not by the year.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc as ipc
+
+from .dedup import KEY_SCHEMA, choose_versions, rank_versions, report_fields, source_row, version_key
+from .numbers import CANONICAL_MONEY
+from .records import Report
+from .schema import FACTS, MONEY_DECIMAL, REPORTS, SOURCES, exact_money
+from .who import enrich_report
+from .xyear import evaluate as evaluate_xyear
+from .xyear import read_mask
+
+# Documents that are reports (even if their tables could not be read) go to the reports table;
+# everything else only to the document log.
+REPORT_STATUSES = frozenset({"ok", "no_tables", "unreadable"})
+YEAR_TABLES = ("reports", "facts", "checks", "sources")
+DOCS_PER_BUCKET = 1000  # documents whose rows are sorted together in memory (~200 facts each)
+
+# What a stored report record may hold besides the Report fields: the crawl's provenance
+# (pipeline.process) and the registry-free aggregate flag computed at parse.
+PROVENANCE = frozenset({"source_site", "portal_id", "fetched_at", "kind", "parent_url", "raw_path",
+                        "is_regional_aggregate"})
+REPORT_FIELDS = frozenset(f.name for f in fields(Report))
+REQUIRED_REPORT = frozenset(f.name for f in fields(Report) if f.default is MISSING)
+ALLOWED_REPORT = REPORT_FIELDS | PROVENANCE
+# Columns of the key table of one year's candidates (besides KEY_SCHEMA): what sources and timeliness read.
+SLIM = pa.schema([("doc", pa.int64()), ("source_url", pa.string()), ("source_site", pa.string()),
+                  ("portal_id", pa.string()), ("content_sha256", pa.string()), ("title", pa.string()),
+                  ("publish_date", pa.string()), ("fetched_at", pa.string()), ("report_year", pa.int64()),
+                  ("agency_name_norm", pa.string()), ("agency_type", pa.string()),
+                  ("is_regional_aggregate", pa.bool_())])
+# Report columns decided at assembly (by all copies, or by the checks), not read from the chosen record.
+DECIDED = ("report_id", "n_sources", "source_site", "first_publish_date", "days_late", "n_facts",
+           "checks_passed", "checks_failed")
+
+
+# --- in memory: the reference ----------------------------------------------------------------------------
+
+
+def enrich_results(results: Iterable[dict], portals: dict[str, dict]) -> list[dict]:
+    """Cached parse results → the same with region, agency type and deadline resolved (``who``)."""
+    out = []
+    for res in results:
+        rep = res["report"]
+        if rep.get("parse_status") in REPORT_STATUSES:
+            res = {**res, "report": enrich_report(rep, portal=portals.get(rep.get("portal_id")))}
+        out.append(res)
+    return out
+
+
+def chosen_results(results: Iterable[dict], year: int) -> tuple[list[dict], list[dict], list[dict]]:
+    """(report rows, source rows, the parse result of each report row) for one report year."""
+    candidates = []
+    by_source: dict[tuple[str, str], dict] = {}
+    for res in results:
+        rep = res["report"]
+        if rep.get("report_year") != year or rep.get("parse_status") not in REPORT_STATUSES:
+            continue
+        rep = {**rep, "n_facts": len(res.get("facts") or [])}
+        candidates.append(rep)
+        by_source[(rep.get("source_url"), rep.get("content_sha256"))] = res
+    reports, sources = choose_versions(candidates)
+    return reports, sources, [by_source[(r.get("source_url"), r.get("content_sha256"))] for r in reports]
+
+
+def assemble_rows(results: Iterable[dict], year: int) -> dict[str, list[dict]]:
+    """Rows of the reports, facts, checks and sources tables for one report year (see the module docstring)."""
+    results = list(results)
+    reports, sources, parsed = chosen_results(results, year)
+    prev_reports, _, prev_parsed = chosen_results(results, year - 1) if reports else ([], [], [])
+    previous = {rep.get("agency_name_norm"): res for rep, res in zip(prev_reports, prev_parsed, strict=True)}
+    facts: list[dict] = []
+    checks: list[dict] = []
+    for rep, res in zip(reports, parsed, strict=True):
+        for fact in res.get("facts") or []:
+            facts.append({**fact, "report_id": rep["report_id"], "report_year": year, "value_decimal": exact_money(fact)})
+        own_checks = with_cross_year(res.get("checks") or [], previous.get(rep.get("agency_name_norm")),
+                                     res.get("facts") or [])
+        # The counts agree with the checks table: every row published, the cross-year ones included.
+        rep["checks_passed"] = sum(1 for c in own_checks if c.get("status") == "passed")
+        rep["checks_failed"] = sum(1 for c in own_checks if c.get("status") == "failed")
+        for check in own_checks:
+            checks.append({**check, "report_id": rep["report_id"], "report_year": year})
+    return {"reports": reports, "facts": facts, "checks": checks, "sources": sources}
+
+
+def with_cross_year(own: list[dict], previous: dict | None, facts: list[dict]) -> list[dict]:
+    """A report's checks with the cross-year results against ``previous`` (the year before's parse result),
+    which replace the report's own rows of the same rules ("needs two years": skipped)."""
+    if previous is None:
+        return list(own)
+    cross = evaluate_xyear(previous.get("facts") or [], facts)
+    done = {c["rule_id"] for c in cross}
+    return [c for c in own if c["rule_id"] not in done] + cross
+
+
+# --- streamed: bounded memory ----------------------------------------------------------------------------
+
+
+class Rejected(ValueError):
+    """A stored parse result that does not fit its typed record (unknown, missing or mistyped fields)."""
+
+
+def _report_in_schema() -> pa.Schema:
+    """The reports columns as read from the records: dates and times still ISO text, ints wide."""
+    out = [pa.field("doc", pa.int64())]
+    for f in REPORTS:
+        if f.name in DECIDED or f.name == "report_year":
+            continue
+        type_ = f.type
+        if pa.types.is_date(type_) or pa.types.is_timestamp(type_):
+            type_ = pa.string()
+        elif pa.types.is_integer(type_):
+            type_ = pa.int64()
+        out.append(pa.field(f.name, type_))
+    return pa.schema(out)
+
+
+REPORT_IN = _report_in_schema()
+
+
+def check_report(rep: dict) -> None:
+    """Schema-level check of one stored report record: every Report field present, nothing but Report
+    fields and provenance (``Rejected`` otherwise). Values are typed when the batch becomes Arrow columns."""
+    if not REQUIRED_REPORT.issubset(rep.keys()) or not ALLOWED_REPORT.issuperset(rep.keys()):
+        missing, unknown = sorted(REQUIRED_REPORT - rep.keys()), sorted(rep.keys() - ALLOWED_REPORT)
+        raise Rejected(f"report {rep.get('source_url')}: missing fields {missing}, unknown fields {unknown}")
+
+
+def check_rows(table: pa.Table, kind: str) -> None:
+    """Schema-level check of a batch of stored facts or checks: the store marks a field a row lacked
+    (``_absent``) and a key no record names or a value outside its column's type (``_extra``)."""
+    absent = pc.max(table["_absent"]).as_py() if table.num_rows else 0
+    extra = table.num_rows - table["_extra"].null_count
+    if absent or extra:
+        bad = pc.filter(table, pc.or_(pc.not_equal(table["_absent"], 0), pc.is_valid(table["_extra"])))
+        row = bad.slice(0, 1).to_pylist()[0]
+        raise Rejected(f"{kind} of {row['url']}: {bad.num_rows} row(s) with missing fields (mask {row['_absent']}) "
+                       f"or unknown/mistyped ones ({row['_extra']})")
+
+
+def _blank_to_null(array: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """"" is no value (as the dict writer has it)."""
+    if not pa.types.is_string(array.type):
+        return array
+    return pc.if_else(pc.equal(array, ""), pa.scalar(None, array.type), array)
+
+
+def _dates(text: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """ISO text (a date or a date-time) → date32, from its first ten characters."""
+    return pc.utf8_slice_codeunits(_blank_to_null(text), 0, 10).cast(pa.date32())
+
+
+def _timestamps(text: pa.ChunkedArray | pa.Array, type_: pa.DataType) -> pa.ChunkedArray | pa.Array:
+    """ISO date-times → UTC timestamps; a time without a zone is taken as UTC (as the dict writer has it)."""
+    text = _blank_to_null(text)
+    zoned = pc.match_substring_regex(text, r"(?:Z|[+-]\d\d:?\d\d)$")
+    text = pc.if_else(zoned, text, pc.binary_join_element_wise(text, pa.scalar("Z"), pa.scalar("")))
+    return text.cast(pa.timestamp("us", tz="UTC")).cast(type_, safe=False)
+
+
+def _money(table: pa.Table) -> pa.Array:
+    """``value_decimal`` of a batch of facts: only money facts have one, read by ``schema.exact_money``."""
+    money = pc.fill_null(pc.and_(pc.is_in(table["unit"], value_set=pa.array(sorted(CANONICAL_MONEY), pa.string())),
+                                 pc.is_valid(table["value"])), False)
+    out: list = [None] * table.num_rows
+    rows = np.flatnonzero(money.to_numpy(zero_copy_only=False))
+    if len(rows):
+        picked = table.select(["unit", "value", "value_raw", "unit_raw"]).take(pa.array(rows)).to_pylist()
+        for i, fact in zip(rows.tolist(), picked, strict=True):
+            out[i] = exact_money(fact)
+    return pa.array(out, MONEY_DECIMAL)
+
+
+class _Buckets:
+    """Rows spilled to ``n`` bucket files per table (Arrow IPC, lz4), written as they come, read per bucket."""
+
+    def __init__(self, folder: Path, n: int) -> None:
+        self.folder, self.n = folder, n
+        self._writers: dict[tuple[str, int], ipc.RecordBatchFileWriter] = {}
+        self._options = ipc.IpcWriteOptions(compression="lz4")
+
+    def write(self, table: str, rows: pa.Table, bucket: np.ndarray) -> None:
+        """Append ``rows`` (``bucket``: each row's bucket) to their buckets' files."""
+        if not rows.num_rows:
+            return
+        order = np.argsort(bucket, kind="stable")
+        rows, bucket = rows.take(pa.array(order)), bucket[order]
+        edges = np.flatnonzero(np.diff(bucket)) + 1
+        for start, stop in zip([0, *edges.tolist()], [*edges.tolist(), len(bucket)], strict=True):
+            key = (table, int(bucket[start]))
+            if key not in self._writers:
+                self._writers[key] = ipc.new_file(self.folder / f"{table}-{key[1]:06d}.arrow", rows.schema,
+                                                  options=self._options)
+            self._writers[key].write_table(rows.slice(start, stop - start))
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+        self._writers.clear()
+
+    def read(self, table: str, bucket: int, schema: pa.Schema) -> pa.Table:
+        path = self.folder / f"{table}-{bucket:06d}.arrow"
+        if not path.exists():
+            return schema.empty_table()
+        with ipc.open_file(path) as reader:
+            return reader.read_all()
+
+
+def _bucket_of(keys: list[str], n: int) -> np.ndarray:
+    """The bucket of report keys (16 hex digits): slices of the key space in order, so buckets are ranges."""
+    return np.array([int(k[:8], 16) * n >> 32 for k in keys], dtype=np.int64)
+
+
+@dataclass
+class _Year:
+    """One year's candidates: their key rows (built per batch) and, once counted, facts per document."""
+
+    keys: list[pa.Table] = field(default_factory=list)
+    docs: dict[str, int] = field(default_factory=dict)  # url → doc (position in the key table)
+    n_facts: list[int] = field(default_factory=list)
+
+    def table(self) -> pa.Table:
+        if not self.keys:
+            return pa.schema(list(KEY_SCHEMA) + list(SLIM)).empty_table()
+        return pa.concat_tables(self.keys).combine_chunks()
+
+
+def _keep(table: pa.Table, mask: pa.Array | pa.ChunkedArray) -> pa.Table:
+    """``table.filter(mask)``, without the copy when every row is kept (the usual case)."""
+    return table if pc.all(mask).as_py() else table.filter(mask)
+
+
+def _read_reports(tables: Iterable[pa.Table], year: int, into: _Year, current: Callable[[pa.Array], pa.Array],
+                  portals: dict[str, dict]) -> Iterator[tuple[pa.Table, list[str]]]:
+    """Pass 1 over one year's documents: (full report rows, their own report keys) per batch, while the
+    key rows go into ``into``."""
+    for docs in tables:
+        docs = _keep(docs.select(["url", "report"]), current(docs["url"]))
+        rows, keys, slims = [], [], []
+        for url, text in zip(docs["url"].to_pylist(), docs["report"].to_pylist(), strict=True):
+            rep = json.loads(text) if text else None
+            if not rep or rep.get("parse_status") not in REPORT_STATUSES:
+                continue
+            check_report(rep)
+            rep = enrich_report(rep, portal=portals.get(rep.get("portal_id")))
+            if rep.get("report_year") != year:
+                continue
+            doc = len(into.docs)
+            into.docs[url] = doc
+            key = version_key(rep)
+            keys.append(key["group_key"])
+            slims.append({**key, **{name: rep.get(name) for name in SLIM.names}, "doc": doc,
+                          "report_year": rep.get("report_year")})
+            rows.append({**rep, "doc": doc})
+        if not slims:
+            continue
+        try:
+            into.keys.append(pa.Table.from_pylist(slims, pa.schema(list(KEY_SCHEMA) + list(SLIM))))
+            full = pa.Table.from_pylist(rows, REPORT_IN)
+        except (pa.ArrowException, TypeError, ValueError) as exc:
+            raise Rejected(f"reports of {year}: a value outside its column's type: {exc}") from None
+        yield full, keys
+
+
+def _read_rows(tables: Iterable[pa.Table], kind: str, into: _Year,
+               current: Callable[[pa.Array], pa.Array]) -> Iterator[tuple[pa.Table, np.ndarray]]:
+    """Pass 2 over one year's facts or checks: (rows of the year's candidates with their doc, doc array)."""
+    for rows in tables:
+        rows = _keep(rows, current(rows["url"]))
+        check_rows(rows, kind)
+        # url → doc through the batch's few distinct URLs (a set lookup against the whole year per batch
+        # would rebuild a hash of every URL each time)
+        distinct = pc.unique(rows["url"])
+        docs = pa.array([into.docs.get(u) for u in distinct.to_pylist()], pa.int64())
+        doc = docs.take(pc.index_in(rows["url"], value_set=distinct))
+        keep = pc.is_valid(doc)
+        rows, doc = _keep(rows, keep), pc.drop_null(doc)
+        if not rows.num_rows:
+            continue
+        doc = doc.to_numpy(zero_copy_only=False).astype(np.int64)
+        if kind == "facts":
+            into.n_facts.extend([0] * (len(into.docs) - len(into.n_facts)))
+            counts = np.bincount(doc, minlength=len(into.docs))
+            for i in np.flatnonzero(counts).tolist():
+                into.n_facts[i] += int(counts[i])
+        yield rows.append_column("doc", pa.array(doc, pa.int64())), doc
+
+
+CHECK_WORK = pa.schema([("doc", pa.int64()), ("ord", pa.int64()), ("part", pa.int8()), ("report_id", pa.string()),
+                        ("rule_id", pa.string()), ("applicant_type", pa.string()), ("severity", pa.string()),
+                        ("status", pa.string()), ("passed", pa.bool_()), ("expected", pa.float64()),
+                        ("observed", pa.float64()), ("detail", pa.string())])
+XYEAR_SCHEMA = pa.schema([("doc", pa.int64()), ("indicator", pa.string()), ("applicant_type", pa.string()),
+                          ("value", pa.float64())])
+
+
+def _xyear_rows(rows: pa.Table) -> pa.Table:
+    """The facts of a batch that a cross-year rule reads, with a value (what ``evaluate_pair`` uses)."""
+    keep = pc.and_(read_mask(rows["indicator"]), pc.is_valid(rows["value"]))
+    return rows.filter(keep).select(XYEAR_SCHEMA.names)
+
+
+class _ByDoc:
+    """Rows of a table sorted by ``doc``, sliced per document (for the cross-year pairs)."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table.sort_by("doc")
+        self._docs = self.table["doc"].to_numpy()
+
+    def facts(self, doc: int) -> list[dict]:
+        lo, hi = np.searchsorted(self._docs, [doc, doc + 1])
+        return self.table.slice(int(lo), int(hi - lo)).to_pylist()
+
+
+@dataclass
+class StreamedYear:
+    """The four tables of one year as record-batch iterators (``tables``; consume facts and checks before
+    reports: the reports' check counts come from the checks), and what assembly counted."""
+
+    tables: dict[str, Iterator[pa.RecordBatch]]
+    counts: dict[str, int]
+    work: Path
+
+    def close(self) -> None:
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def stream_year(store, year: int, current: Callable[[pa.Array], pa.Array] | None = None,
+                portals: dict[str, dict] | None = None, *, docs_per_bucket: int = DOCS_PER_BUCKET,
+                work_dir: str | Path | None = None) -> StreamedYear:
+    """Read one year (and the year before) from ``store`` (a ``pipeline.parsed_store.ParsedStore``) and
+    return its tables as record batches in the order ``assemble_rows`` gives its rows (see the module
+    docstring). ``current(urls)`` → a boolean mask of the documents still stored (all when None)."""
+    portals = portals or {}
+    current = current or (lambda urls: pa.array(np.ones(len(urls), dtype=bool)))
+    work = Path(tempfile.mkdtemp(prefix=f".assemble-{year}-", dir=work_dir))
+    try:
+        return _stream(store, year, current, portals, docs_per_bucket, work)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def _stream(store, year: int, current, portals: dict, docs_per_bucket: int, work: Path) -> StreamedYear:
+    this, before = _Year(), _Year()
+    n_docs = sum(1 for _ in store.iter_urls({year}))
+    buckets = _Buckets(work, max(1, math.ceil(n_docs / docs_per_bucket)))
+    own_keys: list[str] = []  # the year's documents: their own report key, by doc
+    for full, keys in _read_reports(store.year_tables(year, "documents"), year, this, current, portals):
+        own_keys.extend(keys)
+        buckets.write("reports", full, _bucket_of(keys, buckets.n))
+    doc_bucket = _bucket_of(own_keys, buckets.n)
+    xyear_now: list[pa.Table] = []
+    for rows, doc in _read_rows(store.year_tables(year, "facts"), "facts", this, current):
+        xyear_now.append(_xyear_rows(rows))
+        rows = rows.append_column("value_decimal", _money(rows))
+        buckets.write("facts", rows.drop_columns(["url", "_absent", "_extra"]), doc_bucket[doc])
+    for rows, doc in _read_rows(store.year_tables(year, "checks"), "checks", this, current):
+        buckets.write("checks", rows.drop_columns(["url", "_absent", "_extra"]), doc_bucket[doc])
+    buckets.close()
+
+    keys = this.table()
+    this.n_facts.extend([0] * (len(this.docs) - len(this.n_facts)))
+    keys = keys.set_column(keys.schema.get_field_index("n_facts"), "n_facts", pa.array(this.n_facts, pa.int64()))
+    versions = rank_versions(keys)
+    previous: dict[str | None, int] = {}
+    xyear_before = XYEAR_SCHEMA.empty_table()
+    if versions.chosen:
+        for _ in _read_reports(store.year_tables(year - 1, "documents"), year - 1, before, current, portals):
+            pass
+        kept = [_xyear_rows(rows) for rows, _ in _read_rows(store.year_tables(year - 1, "facts"), "facts", before,
+                                                               current)]
+        prev_keys = before.table()
+        before.n_facts.extend([0] * (len(before.docs) - len(before.n_facts)))
+        prev_keys = prev_keys.set_column(prev_keys.schema.get_field_index("n_facts"), "n_facts",
+                                         pa.array(before.n_facts, pa.int64()))
+        prev = rank_versions(prev_keys)
+        agencies = prev_keys["agency_name_norm"].to_pylist()
+        for doc in prev.chosen:  # in report_id order: the last report of an agency name stands for it
+            previous[agencies[doc]] = doc
+        if kept:
+            kept_rows = pa.concat_tables(kept)
+            partners = pa.array(sorted(set(previous.values())), pa.int64())
+            xyear_before = kept_rows.filter(pc.is_in(kept_rows["doc"], value_set=partners))
+    return _Assembled(year, keys, versions, previous, _ByDoc(xyear_before),
+                      _ByDoc(pa.concat_tables(xyear_now) if xyear_now else XYEAR_SCHEMA.empty_table()),
+                      buckets, work).streamed()
+
+
+class _Assembled:
+    """Step 4: the chosen rows of each bucket, typed and in order, as record batches per table."""
+
+    def __init__(self, year: int, keys: pa.Table, versions, previous: dict, xyear_before: _ByDoc,
+                 xyear_now: _ByDoc, buckets: _Buckets, work: Path) -> None:
+        self.year, self.keys, self.versions, self.buckets, self.work = year, keys, versions, buckets, work
+        n = keys.num_rows
+        self.chosen = np.zeros(n, dtype=bool)
+        self.chosen[versions.chosen] = True
+        report_id: list[str | None] = [None] * n
+        for doc, rid in zip(versions.chosen, versions.report_ids, strict=True):
+            report_id[doc] = rid
+        self.report_ids = report_id
+        self.report_id = pa.array(report_id, pa.string())
+        agencies = keys["agency_name_norm"].to_pylist()
+        self.partner = {doc: previous[agencies[doc]] for doc in versions.chosen if agencies[doc] in previous}
+        self.xyear_before, self.xyear_now = xyear_before, xyear_now
+        self.passed = np.zeros(n, dtype=np.int64)
+        self.failed = np.zeros(n, dtype=np.int64)
+        self.checks_done = False
+
+    def streamed(self) -> StreamedYear:
+        counts = {"reports": len(self.versions.chosen), "sources": len(self.versions.sources)}
+        tables = {"facts": self._facts(), "checks": self._checks(), "reports": self._reports(),
+                  "sources": self._sources()}
+        return StreamedYear(tables, counts, self.work)
+
+    def _chosen_rows(self, table: str, bucket: int, schema: pa.Schema) -> pa.Table:
+        rows = self.buckets.read(table, bucket, schema)
+        if not rows.num_rows:
+            return rows
+        rows = rows.filter(pa.array(self.chosen[rows["doc"].to_numpy()]))
+        return rows.append_column("report_id", self.report_id.take(rows["doc"]))
+
+    def _facts(self) -> Iterator[pa.RecordBatch]:
+        schema = FACTS.remove(FACTS.get_field_index("report_year"))
+        for b in range(self.buckets.n):
+            rows = self._chosen_rows("facts", b, schema)
+            if not rows.num_rows:
+                continue
+            rows = rows.sort_by([("report_id", "ascending"), ("ord", "ascending")])
+            yield from _typed(rows, schema).to_batches()
+
+    def _checks(self) -> Iterator[pa.RecordBatch]:
+        from .dataset import file_schema
+
+        schema = file_schema("checks")
+        chosen = np.array(self.versions.chosen, dtype=np.int64)
+        chosen_bucket = _bucket_of(self.versions.report_ids, self.buckets.n)
+        for b in range(self.buckets.n):
+            own = self._chosen_rows("checks", b, schema)
+            cross_rows: list[dict] = []
+            done: list[tuple[int, str]] = []
+            for doc in chosen[chosen_bucket == b].tolist():
+                prev = self.partner.get(doc)
+                if prev is None:
+                    continue
+                cross = evaluate_xyear(self.xyear_before.facts(prev), self.xyear_now.facts(doc))
+                done.extend((doc, rule) for rule in {c["rule_id"] for c in cross})
+                rid = self.report_ids[doc]
+                cross_rows.extend({**c, "doc": doc, "ord": i, "part": 1, "report_id": rid} for i, c in enumerate(cross))
+            parts = []
+            if own.num_rows:
+                if done:  # the cross-year results replace the report's own rows of the same rules
+                    drop = pa.table({"doc": pa.array([d for d, _ in done], pa.int64()),
+                                     "rule_id": pa.array([r for _, r in done], pa.string()),
+                                     "_drop": pa.array(np.ones(len(done), dtype=bool))})
+                    own = own.join(drop, ["doc", "rule_id"], join_type="left outer")
+                    own = own.filter(pc.is_null(own["_drop"])).drop_columns(["_drop"])
+                own = own.append_column("part", pa.array(np.zeros(own.num_rows, dtype=np.int8)))
+                parts.append(own.select(CHECK_WORK.names).cast(CHECK_WORK))
+            if cross_rows:
+                parts.append(pa.Table.from_pylist(cross_rows, CHECK_WORK))
+            if not parts:
+                continue
+            rows = pa.concat_tables(parts).sort_by([("report_id", "ascending"), ("part", "ascending"),
+                                                    ("ord", "ascending")])
+            doc = rows["doc"].to_numpy()
+            np.add.at(self.passed, doc, pc.fill_null(pc.equal(rows["status"], "passed"), False).to_numpy(
+                zero_copy_only=False))
+            np.add.at(self.failed, doc, pc.fill_null(pc.equal(rows["status"], "failed"), False).to_numpy(
+                zero_copy_only=False))
+            yield from _typed(rows, schema).to_batches()
+        self.checks_done = True
+
+    def _reports(self) -> Iterator[pa.RecordBatch]:
+        from .dataset import file_schema
+
+        if not self.checks_done:
+            raise RuntimeError("the reports' check counts come from the checks: consume the checks first")
+        schema = file_schema("reports")
+        decided = self._decided()
+        for b in range(self.buckets.n):
+            rows = self._chosen_rows("reports", b, REPORT_IN)
+            if not rows.num_rows:
+                continue
+            pick = pa.array(decided["row"][rows["doc"].to_numpy()])
+            for name in DECIDED:
+                if name == "report_id":
+                    continue
+                column = decided[name].take(pick)
+                if name in rows.schema.names:
+                    rows = rows.set_column(rows.schema.get_field_index(name), name, column)
+                else:
+                    rows = rows.append_column(name, column)
+            rows = rows.sort_by("report_id")
+            yield from _typed(rows, schema).to_batches()
+
+    def _decided(self) -> dict:
+        """The report columns decided by all copies and by the checks, one row per chosen report."""
+        names = ("report_year", "agency_type", "is_regional_aggregate", "source_site", "source_url", "publish_date")
+        k = {name: self.keys[name].to_pylist() for name in names}
+        n_facts = self.keys["n_facts"].to_pylist()
+
+        def slim(doc: int) -> dict:
+            return {name: k[name][doc] for name in names}
+
+        out: dict[str, list] = {name: [] for name in DECIDED if name != "report_id"}
+        row = np.full(self.keys.num_rows, -1, dtype=np.int64)
+        for i, (doc, ranked) in enumerate(zip(self.versions.chosen, self.versions.members, strict=True)):
+            row[doc] = i
+            decided = report_fields(slim(doc), [slim(m) for m in ranked])
+            for name in ("n_sources", "source_site", "first_publish_date", "days_late"):
+                out[name].append(decided[name])
+            out["n_facts"].append(n_facts[doc])
+            out["checks_passed"].append(int(self.passed[doc]))
+            out["checks_failed"].append(int(self.failed[doc]))
+        types = {"n_sources": pa.int64(), "source_site": pa.string(), "first_publish_date": pa.string(),
+                 "days_late": pa.int64(), "n_facts": pa.int64(), "checks_passed": pa.int64(),
+                 "checks_failed": pa.int64()}
+        return {"row": row, **{name: pa.array(values, types[name]) for name, values in out.items()}}
+
+    def _sources(self) -> Iterator[pa.RecordBatch]:
+        schema = SOURCES.remove(SOURCES.get_field_index("report_year"))
+        k = self.keys
+        names = [n for n in SLIM.names if n != "doc"] + ["n_facts"]
+        chunk = 20_000
+        srcs = self.versions.sources
+        for start in range(0, len(srcs), chunk):
+            part = srcs[start:start + chunk]
+            picked = k.select(names).take(pa.array([pos for _, pos, _ in part], pa.int64())).to_pylist()
+            rows = [source_row(c, self.versions.report_ids[r], chosen)
+                    for (r, _, chosen), c in zip(part, picked, strict=True)]
+            table = pa.Table.from_pylist(rows, pa.schema([f if f.name not in ("publish_date", "fetched_at")
+                                                          else pa.field(f.name, pa.string()) for f in SOURCES]))
+            yield from _typed(table, schema).to_batches()
+
+
+def _typed(rows: pa.Table, schema: pa.Schema) -> pa.Table:
+    """The columns of ``schema`` from ``rows``: "" as null, dates and times from ISO text, types cast."""
+    arrays = []
+    for f in schema:
+        column = rows[f.name] if f.name in rows.schema.names else pa.nulls(rows.num_rows, f.type)
+        if pa.types.is_string(column.type) and pa.types.is_date(f.type):
+            column = _dates(column)
+        elif pa.types.is_string(column.type) and pa.types.is_timestamp(f.type):
+            column = _timestamps(column, f.type)
+        else:
+            column = _blank_to_null(column)
+        arrays.append(column.cast(f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
