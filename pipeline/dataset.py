@@ -467,7 +467,8 @@ class _Store:
             os.close(fd)
 
     def new_stage(self, name: str) -> tuple[str, None]:
-        folder = self.path(STAGING, f"{name}.{uuid.uuid4().hex}")
+        """A fresh staging prefix; its name carries its creation time (no lock says "in use" here)."""
+        folder = self.path(STAGING, f"{name}.{int(time.time())}.{uuid.uuid4().hex}")
         self.filesystem.create_dir(folder)
         return folder, None
 
@@ -532,7 +533,8 @@ class _Store:
                 if name != current and unswitched and self._age(self.path(VERSIONS, name)) > STALE_SECONDS:
                     self._delete(self.path(VERSIONS, name))
             for info in self._entries(self.path(STAGING)):
-                if info.type == pafs.FileType.Directory and self._age(info.path) > STALE_SECONDS:
+                created = info.base_name.rsplit(".", 2)[-2] if info.base_name.count(".") >= 2 else ""
+                if not created.isdigit() or time.time() - int(created) > STALE_SECONDS:
                     self._delete(info.path)
             vid = f"v{max(numbers.values(), default=0) + 1:06d}"
             base = self.path(VERSIONS, vid)

@@ -4,6 +4,7 @@ and validated input, and readers that work on the published paths as is."""
 from __future__ import annotations
 
 import os
+import time
 
 import duckdb
 import pandas as pd
@@ -207,3 +208,10 @@ def test_without_symlinks_a_pointer_object_names_the_version(tmp_path):
     assert dataset.read_table("ds", "reports", filesystem=fs).num_rows == 2
     assert pq.read_table(tmp_path / "ds" / "_versions" / "v000002" / "facts").num_rows == 3, "older versions stay"
     assert not list((tmp_path / "ds" / "_staging").iterdir())
+    old, young = (tmp_path / "ds" / "_staging" / f"report_year=2020.{stamp}.{hex_}"
+                  for stamp, hex_ in ((int(time.time()) - 7200, "aa"), (int(time.time()), "bb")))
+    for folder in (old, young):  # a publisher killed an hour ago, and one staging now
+        folder.mkdir()
+        (folder / "part-0.parquet").write_bytes(b"PAR1")
+    dataset.write_year("ds", 2023, {"reports": _reports("c")}, filesystem=fs)
+    assert not old.exists() and young.exists(), "stale staging goes, a live one stays (no lock on object storage)"
