@@ -15,7 +15,6 @@ from pipeline.numbers import parse_cell
 from pipeline.readers.base import Table
 
 _WS = re.compile(r"\s+")
-_STRING = etree.XPath("string()")
 _MAX_SPAN = 60  # Word exports sometimes declare rowspan=9999; clamp to keep grids small.
 _MAX_COLS = 80
 
@@ -23,10 +22,15 @@ _MAX_COLS = 80
 def cell_text(el, nested: bool = True) -> str:
     """Visible text of a cell, whitespace collapsed, nested tables excluded (they are read on their own)."""
     if not nested or next(el.iterdescendants("table"), None) is None:
-        return " ".join(_STRING(el).split())
+        return " ".join(_TEXT(el).split())
     parts: list[str] = []
     _collect(el, parts, top=True)
     return _WS.sub(" ", "".join(parts)).strip()
+
+
+def _TEXT(el) -> str:  # noqa: N802 - stands for the compiled XPath string() it replaced
+    """All text under an element (lxml's C text serialiser: several times faster per cell than XPath)."""
+    return etree.tostring(el, method="text", encoding=str, with_tail=False)
 
 
 def _collect(el, parts: list[str], top: bool) -> None:
@@ -88,9 +92,7 @@ def expand_table(table) -> Table:
         rid: list[int] = []
         above = carry.pop(r, None)
         c = 0
-        for td in tr:
-            if td.tag not in ("td", "th"):
-                continue
+        for td in tr.iterchildren("td", "th"):
             if above:
                 while c in above:
                     text, cid = above.pop(c)
@@ -99,23 +101,27 @@ def expand_table(table) -> Table:
                     c += 1
             if c >= _MAX_COLS:
                 break  # cells carried from above already fill the clamp: the rest of the row is dropped
-            text = cell_text(td, nested)
-            rs = _span(td.get("rowspan"))
-            cs = _span(td.get("colspan"))
-            if c + cs > _MAX_COLS:
-                cs = max(1, _MAX_COLS - c)
+            text = cell_text(td, True) if nested else " ".join(_TEXT(td).split())
+            attrib = td.attrib
+            rs = attrib.get("rowspan")
+            rs = 1 if rs is None or rs == "1" else _span(rs)
+            cs = attrib.get("colspan")
+            cs = 1 if cs is None or cs == "1" else _span(cs)
             cid = next_id
             next_id += 1
             if cs == 1:
                 row.append(text)
                 rid.append(cid)
             else:
+                if c + cs > _MAX_COLS:
+                    cs = max(1, _MAX_COLS - c)
                 row.extend([text] * cs)
                 rid.extend([cid] * cs)
-            for dr in range(1, rs):
-                below = carry.setdefault(r + dr, {})
-                for dc in range(cs):
-                    below[c + dc] = (text, cid)
+            if rs > 1:
+                for dr in range(1, rs):
+                    below = carry.setdefault(r + dr, {})
+                    for dc in range(cs):
+                        below[c + dc] = (text, cid)
             c += cs
         while above and c in above:
             text, cid = above.pop(c)
