@@ -33,9 +33,13 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
+import os
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
@@ -57,6 +61,7 @@ from .xyear import read_mask
 REPORT_STATUSES = frozenset({"ok", "no_tables", "unreadable"})
 YEAR_TABLES = ("reports", "facts", "checks", "sources")
 DOCS_PER_BUCKET = 1000  # documents whose rows are sorted together in memory (~200 facts each)
+PARALLEL_FROM = 2000  # documents in a year from which reports are enriched in worker processes
 
 # What a stored report record may hold besides the Report fields: the crawl's provenance
 # (pipeline.process) and the registry-free aggregate flag computed at parse.
@@ -273,20 +278,70 @@ def _keep(table: pa.Table, mask: pa.Array | pa.ChunkedArray) -> pa.Table:
     return table if pc.all(mask).as_py() else table.filter(mask)
 
 
+_PORTALS: dict[str, dict] = {}  # the registry records, in an enrichment worker process
+
+
+def _set_portals(portals: dict[str, dict]) -> None:
+    _PORTALS.clear()
+    _PORTALS.update(portals)
+
+
+def _enriched(texts: list[str | None]) -> list[dict | None]:
+    """Stored report records (JSON) → checked and enriched with who/where; None for documents that are
+    not reports. Runs in a worker process: enrichment is the costly Python of assembly (~2 ms a report)."""
+    out: list[dict | None] = []
+    for text in texts:
+        rep = json.loads(text) if text else None
+        if not rep or rep.get("parse_status") not in REPORT_STATUSES:
+            out.append(None)
+            continue
+        check_report(rep)
+        out.append(enrich_report(rep, portal=_PORTALS.get(rep.get("portal_id"))))
+    return out
+
+
+class _Enricher:
+    """``_enriched`` over batches, in ``workers`` processes (in this one when ``workers`` ≤ 1), results in
+    input order with at most two batches per worker in flight (bounded memory)."""
+
+    def __init__(self, portals: dict[str, dict], workers: int) -> None:
+        self.portals, self.workers, self.pool = portals, workers, None
+
+    def map(self, batches: Iterable[tuple[pa.Table, list[str | None]]]) -> Iterator[tuple[pa.Table, list[dict | None]]]:
+        if self.workers <= 1:
+            _set_portals(self.portals)
+            for docs, texts in batches:
+                yield docs, _enriched(texts)
+            return
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_set_portals, initargs=(self.portals,))
+        window: deque = deque()
+        for docs, texts in batches:
+            window.append((docs, self.pool.submit(_enriched, texts)))
+            if len(window) > 2 * self.workers:
+                head, future = window.popleft()
+                yield head, future.result()
+        while window:
+            head, future = window.popleft()
+            yield head, future.result()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+
 def _read_reports(tables: Iterable[pa.Table], year: int, into: _Year, current: Callable[[pa.Array], pa.Array],
-                  portals: dict[str, dict]) -> Iterator[tuple[pa.Table, list[str]]]:
+                  enricher: _Enricher) -> Iterator[tuple[pa.Table, list[str]]]:
     """Pass 1 over one year's documents: (full report rows, their own report keys) per batch, while the
     key rows go into ``into``."""
-    for docs in tables:
-        docs = _keep(docs.select(["url", "report"]), current(docs["url"]))
+    batches = ((docs, docs["report"].to_pylist()) for docs in
+               (_keep(t.select(["url", "report"]), current(t["url"])) for t in tables))
+    for docs, reports in enricher.map(batches):
         rows, keys, slims = [], [], []
-        for url, text in zip(docs["url"].to_pylist(), docs["report"].to_pylist(), strict=True):
-            rep = json.loads(text) if text else None
-            if not rep or rep.get("parse_status") not in REPORT_STATUSES:
-                continue
-            check_report(rep)
-            rep = enrich_report(rep, portal=portals.get(rep.get("portal_id")))
-            if rep.get("report_year") != year:
+        for url, rep in zip(docs["url"].to_pylist(), reports, strict=True):
+            if rep is None or rep.get("report_year") != year:
                 continue
             doc = len(into.docs)
             into.docs[url] = doc
@@ -370,26 +425,33 @@ class StreamedYear:
 
 def stream_year(store, year: int, current: Callable[[pa.Array], pa.Array] | None = None,
                 portals: dict[str, dict] | None = None, *, docs_per_bucket: int = DOCS_PER_BUCKET,
-                work_dir: str | Path | None = None) -> StreamedYear:
+                work_dir: str | Path | None = None, workers: int | None = None) -> StreamedYear:
     """Read one year (and the year before) from ``store`` (a ``pipeline.parsed_store.ParsedStore``) and
     return its tables as record batches in the order ``assemble_rows`` gives its rows (see the module
-    docstring). ``current(urls)`` → a boolean mask of the documents still stored (all when None)."""
-    portals = portals or {}
+    docstring). ``current(urls)`` → a boolean mask of the documents still stored (all when None).
+    ``workers`` processes enrich the reports (default ``NIANBAO_ASSEMBLE_WORKERS``, else 2; a year of
+    fewer than ``PARALLEL_FROM`` documents is enriched in this process)."""
     current = current or (lambda urls: pa.array(np.ones(len(urls), dtype=bool)))
+    n_docs = sum(1 for _ in store.iter_urls({year}))
+    if workers is None:
+        workers = int(os.environ.get("NIANBAO_ASSEMBLE_WORKERS", "2")) if n_docs >= PARALLEL_FROM else 1
+    enricher = _Enricher(portals or {}, workers)
     work = Path(tempfile.mkdtemp(prefix=f".assemble-{year}-", dir=work_dir))
     try:
-        return _stream(store, year, current, portals, docs_per_bucket, work)
+        return _stream(store, year, current, enricher, n_docs, docs_per_bucket, work)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    finally:
+        enricher.close()
 
 
-def _stream(store, year: int, current, portals: dict, docs_per_bucket: int, work: Path) -> StreamedYear:
+def _stream(store, year: int, current, enricher: _Enricher, n_docs: int, docs_per_bucket: int,
+            work: Path) -> StreamedYear:
     this, before = _Year(), _Year()
-    n_docs = sum(1 for _ in store.iter_urls({year}))
     buckets = _Buckets(work, max(1, math.ceil(n_docs / docs_per_bucket)))
     own_keys: list[str] = []  # the year's documents: their own report key, by doc
-    for full, keys in _read_reports(store.year_tables(year, "documents"), year, this, current, portals):
+    for full, keys in _read_reports(store.year_tables(year, "documents"), year, this, current, enricher):
         own_keys.extend(keys)
         buckets.write("reports", full, _bucket_of(keys, buckets.n))
     doc_bucket = _bucket_of(own_keys, buckets.n)
@@ -409,7 +471,7 @@ def _stream(store, year: int, current, portals: dict, docs_per_bucket: int, work
     previous: dict[str | None, int] = {}
     xyear_before = XYEAR_SCHEMA.empty_table()
     if versions.chosen:
-        for _ in _read_reports(store.year_tables(year - 1, "documents"), year - 1, before, current, portals):
+        for _ in _read_reports(store.year_tables(year - 1, "documents"), year - 1, before, current, enricher):
             pass
         kept = [_xyear_rows(rows) for rows, _ in _read_rows(store.year_tables(year - 1, "facts"), "facts", before,
                                                                current)]
