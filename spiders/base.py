@@ -52,6 +52,8 @@ _SPACE = re.compile(r"\s+")
 # while it was decompressed (a gzip bomb: "… exceeded DOWNLOAD_MAXSIZE (N B) during decompression").
 TOO_LARGE = re.compile(r"max size|DOWNLOAD_MAXSIZE|during decompression", re.I)
 _LIMIT = re.compile(r"(?:max size|DOWNLOAD_MAXSIZE) \((\d+)")
+# Outcomes that explain a URL for good: a listing or page that shows it again does not ask it again.
+EXPLAINED_OUTCOMES = frozenset({"too_large", "offsite_redirect"})
 # A URL that timed out n nights running is skipped for 2**(n-1) - 1 nights (capped), then asked once more.
 TIMEOUT_BACKOFF_CAP_NIGHTS = 32
 # list APIs asked by POST: which query keys stay in the URL (the rest is the form)
@@ -115,6 +117,7 @@ class PortalSpider(scrapy.Spider):
         self.backfill_to = int(backfill_to) if backfill_to not in (None, "", "None") else None
         self.stored: dict[str, dict] = {}  # URL → the manifest row that holds its bytes
         self.retry_rows: list[dict] = []
+        self.explained: dict[str, dict] = {}  # URL → its too_large / offsite_redirect row: not asked again
         self.titles: dict[str, str] = {}  # stored report title → URL (re-issue under a new URL)
         self.seen: set[str] = set()  # URLs asked (or decided) in this crawl
         self.walks: dict[str, Walk] = {}
@@ -149,6 +152,8 @@ class PortalSpider(scrapy.Spider):
                     self.titles.setdefault(norm_title(row["title"]), url)
             elif outcome in RETRY_OUTCOMES or (outcome == "too_large" and self.size_limit_raised(row)):
                 self.retry_rows.append(row)
+            elif outcome in EXPLAINED_OUTCOMES:
+                self.explained[url] = row
 
     def size_limit_raised(self, row: dict) -> bool:
         """A ``too_large`` URL is asked again only once the size limit is above the one it was refused at."""
@@ -245,6 +250,9 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("nianbao/listing/before_backfill_year")
             return True, None
         if url in self.seen:
+            return True, None
+        if url in self.explained:
+            self.crawler.stats.inc_value("nianbao/listing/explained")
             return True, None
         previous = self.stored.get(url)
         if previous is not None:
@@ -344,7 +352,7 @@ class PortalSpider(scrapy.Spider):
             if urlsplit(url).hostname not in self.allowed_domains:
                 self.crawler.stats.inc_value("nianbao/attachment/offsite")
                 continue
-            if url in self.seen or url in self.stored:
+            if url in self.seen or url in self.stored or url in self.explained:
                 continue
             self.seen.add(url)
             yield self.request(url, self.parse_attachment, kind="attachment", parent_url=page_url, title=label or None,

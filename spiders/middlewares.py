@@ -459,18 +459,18 @@ class TimeoutRetryCapMiddleware:
     only download slot for 2 minutes, not RETRY_TIMES + 1 times 60 s. Short timeouts (the demo's 2 s) keep
     the full RETRY_TIMES. Runs before the retry middleware (exceptions travel from the downloader outwards)."""
 
-    def __init__(self, budget: float, timeout: float) -> None:
-        self.budget, self.timeout = budget, timeout
+    def __init__(self, budget: float, timeout: float, retry_times: int) -> None:
+        self.budget, self.timeout, self.retry_times = budget, timeout, retry_times
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TimeoutRetryCapMiddleware:
         return cls(crawler.settings.getfloat("NIANBAO_TIMEOUT_BUDGET", 120.0),
-                   crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180.0))
+                   crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180.0), crawler.settings.getint("RETRY_TIMES", 2))
 
     def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
         if isinstance(exception, (DownloadTimeoutError, TwistedTimeoutError)):
             timeout = float(request.meta.get("download_timeout") or self.timeout)
             cap = max(0, int(self.budget // timeout) - 1) if timeout > 0 else 0
-            current = request.meta.get("max_retry_times")
-            request.meta["max_retry_times"] = cap if current is None else min(int(current), cap)
+            allowed = int(request.meta.get("max_retry_times", self.retry_times))
+            request.meta["max_retry_times"] = min(allowed, cap)
         return None
