@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property, lru_cache
 
 from pipeline.indicators import APPLICANT_TYPES, SPEC_DIR, catalogue
 from pipeline.templates import derived_groups, derived_sums, t3_row_order
@@ -161,9 +161,8 @@ def derive(facts: list[dict], generation: str) -> list[dict]:
                      col_idx=f["col_idx"], row_label_raw=f["row_label_raw"])
             out[i] = d
     # 2. Group subtotals the template does not print (spec/tables/<gen>-t3.yaml `derived`).
-    cat = catalogue()
     for group in derived_groups(generation):
-        children = [c for c, ind in cat.items() if ind.parent == group]
+        children = _children(group)
         for app in APPLICANT_TYPES:
             if (group, app) in index:
                 continue
@@ -183,6 +182,11 @@ def derive(facts: list[dict], generation: str) -> list[dict]:
     return out
 
 
+@cache
+def _children(group: str) -> tuple[str, ...]:
+    return tuple(c for c, ind in catalogue().items() if ind.parent == group)
+
+
 def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
 
@@ -199,8 +203,20 @@ class Check:
     expression: str
     per_value: bool  # a for_each rule: emitted only when one of its terms is present
 
-    def keys(self) -> list[tuple[str, str]]:
-        return [(t.code, t.col or self.app) for t in self.lhs + self.rhs if not t.prefix]
+    def keys(self) -> tuple[tuple[str, str], ...]:
+        return self.term_keys
+
+    @cached_property
+    def term_keys(self) -> tuple[tuple[str, str], ...]:
+        """(code, applicant) of every plain term, computed once per plan entry."""
+        return tuple((t.code, t.col or self.app) for t in self.lhs + self.rhs if not t.prefix)
+
+    @cached_property
+    def lhs_key(self) -> tuple[str, str] | None:
+        """The one plain term of a one-term left side (a printed total checked against its parts)."""
+        if len(self.lhs) == 1 and not self.lhs[0].prefix:
+            return self.lhs[0].code, self.lhs[0].col or self.app
+        return None
 
 
 @cache
@@ -329,26 +345,32 @@ def _evaluate(facts: list[dict], generation: str) -> list[dict]:
             values[key] = f["value"]
             status[key] = f["value_status"]
     out: list[dict] = []
+    under = _prefix_index(values)
     for chk in _plan(generation):
         if chk.rule.cross_year:
             out.append(_result(chk.rule, "na", "skipped", None, None, "needs two report years of one agency"))
             continue
         if chk.per_value and not any(k in values for k in chk.keys()):
             continue
-        res = _eval_one(chk, values, status)
+        res = _eval_one(chk, values, status, under)
         if res is not None:
             out.append(res)
     return out
 
 
-def _side(terms: tuple[Term, ...], app: str, values: dict, year: dict | None = None) -> tuple[float | None, list[str]]:
-    """Σ of one side, and the names of its missing or blank terms."""
+def _side(terms: tuple[Term, ...], app: str, values: dict, year: dict | None = None,
+          under: dict | None = None) -> tuple[float | None, list[str]]:
+    """Σ of one side, and the names of its missing or blank terms. ``under`` (see _prefix_index) finds
+    the codes under a prefix of ``values`` without scanning them all."""
     total = 0.0
     missing: list[str] = []
     for t in terms:
         src = year if (t.year and year is not None) else values
         if t.prefix:
-            keys = [k for k in src if k[0].startswith(t.code + ".") and k[1] == app]
+            if under is not None and src is values:
+                keys = under.get((t.code, app), ())
+            else:
+                keys = [k for k in src if k[0].startswith(t.code + ".") and k[1] == app]
             vs = [src[k] for k in keys]
             if not keys or any(v is None for v in vs):
                 missing.append(t.render())
@@ -363,6 +385,19 @@ def _side(terms: tuple[Term, ...], app: str, values: dict, year: dict | None = N
     return (None if missing else total), missing
 
 
+def _prefix_index(values: dict) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(prefix, applicant) → the keys of ``values`` under that dotted prefix, in ``values`` order."""
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for k in values:
+        code, app = k
+        i = code.find(".")
+        while i > 0:
+            out.setdefault((code[:i], app), []).append(k)
+            i = code.find(".", i + 1)
+    return out
+
+
+@lru_cache(maxsize=4096)
 def _render(terms: tuple[Term, ...]) -> str:
     out = ""
     for i, t in enumerate(terms):
@@ -370,14 +405,14 @@ def _render(terms: tuple[Term, ...]) -> str:
     return out
 
 
-def _eval_one(chk: Check, values: dict, status: dict) -> dict | None:
+def _eval_one(chk: Check, values: dict, status: dict, under: dict | None = None) -> dict | None:
     app = chk.app
-    lhs_key = (chk.lhs[0].code, chk.lhs[0].col or app) if len(chk.lhs) == 1 and not chk.lhs[0].prefix else None
+    lhs_key = chk.lhs_key
     if lhs_key is not None and status.get(lhs_key) == "derived":
         return _result(chk.rule, app, "skipped", None, None,
                        f"{chk.label}{lhs_key[0]} not printed: derived from the same cells")
-    observed, lmiss = _side(chk.lhs, app, values)
-    expected, rmiss = _side(chk.rhs, app, values)
+    observed, lmiss = _side(chk.lhs, app, values, under=under)
+    expected, rmiss = _side(chk.rhs, app, values, under=under)
     missing = lmiss + rmiss
     if missing:
         n = len(chk.lhs) + len(chk.rhs)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from pipeline import PARSER_VERSION
 from pipeline.checks import derive_and_evaluate
@@ -387,10 +387,7 @@ def classify(rows: list[list[str]]) -> str | None:
 
 def _fact(code: str, applicant: str, raw: str | None, unit_ctx: str | None, row_label: str | None,
           col_label: str | None, table_id: str, r: int | None, c: int | None, method: str, score: float) -> dict:
-    cell = parse_cell(raw)
-    unit_raw = cell.unit_raw or unit_ctx
-    unit = unit_of(code) if code in catalogue() else unit_for_local(unit_raw)
-    value = to_canonical(cell.value, unit_raw, unit)
+    value, unit, unit_raw, status = _reading(code, raw, unit_ctx)
     return {
         "indicator": code,
         "applicant_type": applicant,
@@ -398,7 +395,7 @@ def _fact(code: str, applicant: str, raw: str | None, unit_ctx: str | None, row_
         "unit": unit,
         "value_raw": raw if raw is not None else "",
         "unit_raw": unit_raw,
-        "value_status": cell.status,
+        "value_status": status,
         "row_label_raw": row_label,
         "col_label_raw": col_label,
         "table_id": table_id,
@@ -408,6 +405,16 @@ def _fact(code: str, applicant: str, raw: str | None, unit_ctx: str | None, row_
         "match_score": float(score),
         "source_text": None,
     }
+
+
+@lru_cache(maxsize=65536)
+def _reading(code: str, raw: str | None, unit_ctx: str | None) -> tuple[float | None, str, str | None, str]:
+    """(value in the code's canonical unit, that unit, printed unit, cell status): a corpus repeats the
+    same few thousand (code, cell) pairs."""
+    cell = parse_cell(raw)
+    unit_raw = cell.unit_raw or unit_ctx
+    unit = unit_of(code) if code in catalogue() else unit_for_local(unit_raw)
+    return to_canonical(cell.value, unit_raw, unit), unit, unit_raw, cell.status
 
 
 def map_table(table: Table, kind: str, generation: str) -> list[dict]:
@@ -426,10 +433,12 @@ def _ids(table: Table) -> list[list[int]]:
     return [[r * 1000 + c for c in range(len(row))] for r, row in enumerate(table.rows)]
 
 
+@lru_cache(maxsize=131072)
 def _is_value(cell: str) -> bool:
     return parse_cell(cell).status in ("reported", "dash")
 
 
+@lru_cache(maxsize=131072)
 def _is_label(cell: str) -> bool:
     return bool(cell) and has_cjk(cell) and parse_cell(cell).status == "text" and cell.strip() not in _UNIT_SET
 
@@ -560,6 +569,7 @@ def _col_header(rows: list[list[str]], start: int, c: int) -> str | None:
 # -- table 三
 
 
+@lru_cache(maxsize=16384)
 def _applicant_of(header: str) -> str | None:
     k = label_key(header)
     heads = applicant_headers()
