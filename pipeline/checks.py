@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import cache, cached_property, lru_cache
+from functools import cache, cached_property
 
 from pipeline.indicators import APPLICANT_TYPES, SPEC_DIR, catalogue
 from pipeline.templates import derived_groups, derived_sums, t3_row_order
@@ -212,6 +212,14 @@ class Check:
         return tuple((t.code, t.col or self.app) for t in self.lhs + self.rhs if not t.prefix)
 
     @cached_property
+    def lhs_text(self) -> str:
+        return _render(self.lhs)
+
+    @cached_property
+    def rhs_text(self) -> str:
+        return _render(self.rhs)
+
+    @cached_property
     def lhs_key(self) -> tuple[str, str] | None:
         """The one plain term of a one-term left side (a printed total checked against its parts)."""
         if len(self.lhs) == 1 and not self.lhs[0].prefix:
@@ -345,7 +353,7 @@ def _evaluate(facts: list[dict], generation: str) -> list[dict]:
             values[key] = f["value"]
             status[key] = f["value_status"]
     out: list[dict] = []
-    under = _prefix_index(values)
+    under = _PrefixIndex(values)
     for chk in _plan(generation):
         if chk.rule.cross_year:
             out.append(_result(chk.rule, "na", "skipped", None, None, "needs two report years of one agency"))
@@ -359,7 +367,7 @@ def _evaluate(facts: list[dict], generation: str) -> list[dict]:
 
 
 def _side(terms: tuple[Term, ...], app: str, values: dict, year: dict | None = None,
-          under: dict | None = None) -> tuple[float | None, list[str]]:
+          under: _PrefixIndex | None = None) -> tuple[float | None, list[str]]:
     """Σ of one side, and the names of its missing or blank terms. ``under`` (see _prefix_index) finds
     the codes under a prefix of ``values`` without scanning them all."""
     total = 0.0
@@ -385,19 +393,26 @@ def _side(terms: tuple[Term, ...], app: str, values: dict, year: dict | None = N
     return (None if missing else total), missing
 
 
-def _prefix_index(values: dict) -> dict[tuple[str, str], list[tuple[str, str]]]:
-    """(prefix, applicant) → the keys of ``values`` under that dotted prefix, in ``values`` order."""
-    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for k in values:
-        code, app = k
-        i = code.find(".")
-        while i > 0:
-            out.setdefault((code[:i], app), []).append(k)
-            i = code.find(".", i + 1)
-    return out
+class _PrefixIndex:
+    """(prefix, applicant) → the keys of ``values`` under that dotted prefix, in ``values`` order; built
+    on the first Σ term (most generations have none)."""
+
+    def __init__(self, values: dict) -> None:
+        self.values = values
+        self.index: dict[tuple[str, str], list[tuple[str, str]]] | None = None
+
+    def get(self, key: tuple[str, str], default=()):
+        if self.index is None:
+            self.index = {}
+            for k in self.values:
+                code, app = k
+                i = code.find(".")
+                while i > 0:
+                    self.index.setdefault((code[:i], app), []).append(k)
+                    i = code.find(".", i + 1)
+        return self.index.get(key, default)
 
 
-@lru_cache(maxsize=4096)
 def _render(terms: tuple[Term, ...]) -> str:
     out = ""
     for i, t in enumerate(terms):
@@ -405,7 +420,7 @@ def _render(terms: tuple[Term, ...]) -> str:
     return out
 
 
-def _eval_one(chk: Check, values: dict, status: dict, under: dict | None = None) -> dict | None:
+def _eval_one(chk: Check, values: dict, status: dict, under: _PrefixIndex | None = None) -> dict | None:
     app = chk.app
     lhs_key = chk.lhs_key
     if lhs_key is not None and status.get(lhs_key) == "derived":
@@ -419,7 +434,7 @@ def _eval_one(chk: Check, values: dict, status: dict, under: dict | None = None)
         detail = "all terms missing or blank" if len(missing) == n else "missing or blank: " + ", ".join(missing[:6])
         return _result(chk.rule, app, "skipped", None, None, chk.label + detail)
     ok = _close(observed, expected)
-    detail = chk.expression if ok else f"{_render(chk.lhs)} = {observed:g} but {_render(chk.rhs)} = {expected:g}"
+    detail = chk.expression if ok else f"{chk.lhs_text} = {observed:g} but {chk.rhs_text} = {expected:g}"
     return _result(chk.rule, app, "passed" if ok else "failed", expected, observed, chk.label + detail)
 
 
