@@ -386,14 +386,13 @@ class HtmlAwareRobotParser(ProtegoRobotParser):
 
 # -- every URL ends with a row ---------------------------------------------------------------------
 class RedirectOffsiteMiddleware(OffsiteMiddleware):
-    """Scrapy's off-site filter, except that a *redirect* to another host is refused where its errback sees
-    it (``OffsiteRedirect``, recorded ``offsite_redirect``). Scrapy drops such a request in the
-    ``request_scheduled`` signal, where no errback runs and the URL would end with no manifest row."""
+    """Scrapy's off-site filter, judged only where a refusal reaches the request's errback: Scrapy also
+    drops off-site requests in the ``request_scheduled`` signal, where no errback runs, so a redirect to
+    another host (or any off-site request) would end with no manifest row and stay pending in the frontier.
+    A redirect is refused as ``OffsiteRedirect`` (recorded ``offsite_redirect``), any other as ``offsite``."""
 
     def request_scheduled(self, request: Request, spider: Spider) -> None:
-        if request.meta.get("redirect_urls"):
-            return  # judged in process_request, where a refusal reaches the errback
-        super().request_scheduled(request, spider)
+        return None  # judged in process_request (the first downloader middleware), before any byte is sent
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         try:
