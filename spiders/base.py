@@ -9,7 +9,11 @@ Incremental rules (the manifest is the memory):
   (backfill), so an unchanged portal costs its first listing pages only;
 * a known URL that should have shown up in the part of a column just walked but did not is asked once:
   404 → ``withdrawn``;
-* every URL whose last outcome was a failure is asked again.
+* every URL whose last outcome was a failure is asked again; a URL that timed out night after night waits
+  ever longer between asks (``backed_off``); ``too_large`` and ``offsite_redirect`` are final (a too-large
+  document is asked again only once the size limit is raised);
+* what an interrupted crawl left in flight is asked first (``spiders.frontier``), and a listing page it
+  left half walked is paged on past known reports.
 """
 
 from __future__ import annotations
