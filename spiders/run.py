@@ -7,7 +7,8 @@ settings) and writes the Scrapy stats of every crawler to ``--stats-out`` as JSO
 It prints a progress line per portal every ``--progress-every`` seconds and when the portal finishes
 (pages, stored, failures), and, when launched through Dagster Pipes, sends the same lines and every
 Scrapy error to the Dagster run. A registry must be named (no default: nothing is contacted by
-accident); a data directory that cannot be written stops the crawl before any request (exit 2).
+accident); a data directory that cannot be written stops the crawl before any request (exit 2); a write
+that fails during the crawl (disk full) stops it with one line on stderr saying why (exit 3).
 
 The portals come from the named registry merged with the national directory and the discovery results kept
 in the data directory (``load_registry``). A portal with no seed, a seed never confirmed, or a column gone
