@@ -286,3 +286,22 @@ def test_nianbao_crawl_under_a_file_size_limit_exits_non_zero_with_one_line(tmp_
     assert proc.returncode == EXIT_WRITE_FAILED, (proc.stdout[-2000:], proc.stderr[-2000:])
     lines = [line for line in proc.stderr.splitlines() if "crawl failed" in line]
     assert len(lines) == 1 and ("File too large" in lines[0] or "disk I/O" in lines[0]), proc.stderr[-2000:]
+
+
+def test_a_body_cut_short_is_asked_again_then_refused_as_truncated():
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from spiders.middlewares import TruncationMiddleware
+
+    crawler = get_crawler(Spider, {"RETRY_TIMES": 1})
+    crawler.spider = crawler._create_spider("t")
+    mw = TruncationMiddleware.from_crawler(crawler)
+    request = Request("http://www.x.gov.cn/a.pdf")
+    cut = HtmlResponse(request.url, body=b"%PDF-1.7\n" + b"x" * 100, flags=["partial"], request=request)
+    again = mw.process_response(request, cut)
+    assert isinstance(again, Request) and again.meta["retry_times"] == 1
+    with pytest.raises(Truncated, match="%%EOF"):
+        mw.process_response(again, cut)
+    whole = HtmlResponse(request.url, body=b"%PDF-1.7\nx\n%%EOF\n", flags=["partial"], request=request)
+    assert mw.process_response(request, whole) is whole
