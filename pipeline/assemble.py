@@ -54,7 +54,7 @@ from .records import Report
 from .schema import FACTS, MONEY_DECIMAL, REPORTS, SOURCES, exact_money
 from .who import enrich_report
 from .xyear import evaluate as evaluate_xyear
-from .xyear import read_mask
+from .xyear import evaluate_values, read_mask
 
 # Documents that are reports (even if their tables could not be read) go to the reports table;
 # everything else only to the document log.
@@ -384,7 +384,8 @@ def _read_rows(tables: Iterable[pa.Table], kind: str, into: _Year,
         yield rows.append_column("doc", pa.array(doc, pa.int64())), doc
 
 
-CHECK_WORK = pa.schema([("doc", pa.int64()), ("ord", pa.int64()), ("part", pa.int8()), ("report_id", pa.string()),
+CHECK_WORK = pa.schema([("doc", pa.int64()), ("ord", pa.int64()), ("part", pa.int8()), ("rank", pa.int64()),
+                        ("report_id", pa.string()),
                         ("rule_id", pa.string()), ("applicant_type", pa.string()), ("severity", pa.string()),
                         ("status", pa.string()), ("passed", pa.bool_()), ("expected", pa.float64()),
                         ("observed", pa.float64()), ("detail", pa.string())])
@@ -399,15 +400,27 @@ def _xyear_rows(rows: pa.Table) -> pa.Table:
 
 
 class _ByDoc:
-    """Rows of a table sorted by ``doc``, sliced per document (for the cross-year pairs)."""
+    """The cross-year facts of a year sorted by ``doc``, read back as values per document for a bucket's
+    documents at once (one Arrow take, one conversion)."""
 
     def __init__(self, table: pa.Table) -> None:
         self.table = table.sort_by("doc")
         self._docs = self.table["doc"].to_numpy()
 
-    def facts(self, doc: int) -> list[dict]:
-        lo, hi = np.searchsorted(self._docs, [doc, doc + 1])
-        return self.table.slice(int(lo), int(hi - lo)).to_pylist()
+    def values(self, docs: list[int]) -> dict[int, dict[tuple[str, str], float]]:
+        out: dict[int, dict[tuple[str, str], float]] = {doc: {} for doc in docs}
+        if not docs or not len(self._docs):
+            return out
+        wanted = np.asarray(docs, dtype=np.int64)
+        lo, hi = np.searchsorted(self._docs, wanted), np.searchsorted(self._docs, wanted + 1)
+        rows = np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)] or [[]])
+        if not len(rows):
+            return out
+        cols = self.table.take(pa.array(rows.astype(np.int64))).to_pydict()
+        for doc, indicator, applicant, value in zip(cols["doc"], cols["indicator"], cols["applicant_type"],
+                                                    cols["value"], strict=True):
+            out[doc][(indicator, applicant)] = float(value)
+        return out
 
 
 @dataclass
@@ -505,6 +518,8 @@ class _Assembled:
         for doc, rid in zip(versions.chosen, versions.report_ids, strict=True):
             report_id[doc] = rid
         self.report_ids = report_id
+        self.rank = np.full(n, -1, dtype=np.int64)
+        self.rank[versions.chosen] = np.arange(len(versions.chosen))
         self.report_id = pa.array(report_id, pa.string())
         agencies = keys["agency_name_norm"].to_pylist()
         self.partner = {doc: previous[agencies[doc]] for doc in versions.chosen if agencies[doc] in previous}
@@ -524,7 +539,8 @@ class _Assembled:
         if not rows.num_rows:
             return rows
         rows = rows.filter(pa.array(self.chosen[rows["doc"].to_numpy()]))
-        return rows.append_column("report_id", self.report_id.take(rows["doc"]))
+        rank = self.rank[rows["doc"].to_numpy()]  # the report's place in report_id order: sorting ints
+        return rows.append_column("report_id", self.report_id.take(rows["doc"])).append_column("rank", pa.array(rank))
 
     def _facts(self) -> Iterator[pa.RecordBatch]:
         schema = FACTS.remove(FACTS.get_field_index("report_year"))
@@ -532,7 +548,7 @@ class _Assembled:
             rows = self._chosen_rows("facts", b, schema)
             if not rows.num_rows:
                 continue
-            rows = rows.sort_by([("report_id", "ascending"), ("ord", "ascending")])
+            rows = rows.sort_by([("rank", "ascending"), ("ord", "ascending")])
             yield from _typed(rows, schema).to_batches()
 
     def _checks(self) -> Iterator[pa.RecordBatch]:
@@ -545,14 +561,16 @@ class _Assembled:
             own = self._chosen_rows("checks", b, schema)
             cross_rows: list[dict] = []
             done: list[tuple[int, str]] = []
-            for doc in chosen[chosen_bucket == b].tolist():
-                prev = self.partner.get(doc)
-                if prev is None:
-                    continue
-                cross = evaluate_xyear(self.xyear_before.facts(prev), self.xyear_now.facts(doc))
+            pairs = [(doc, self.partner[doc]) for doc in chosen[chosen_bucket == b].tolist() if doc in self.partner]
+            now = self.xyear_now.values([doc for doc, _ in pairs])
+            before = self.xyear_before.values(sorted({prev for _, prev in pairs}))
+            for doc, prev in pairs:
+                cross = evaluate_values(before[prev], now[doc])
                 done.extend((doc, rule) for rule in {c["rule_id"] for c in cross})
                 rid = self.report_ids[doc]
-                cross_rows.extend({**c, "doc": doc, "ord": i, "part": 1, "report_id": rid} for i, c in enumerate(cross))
+                rank = int(self.rank[doc])
+                cross_rows.extend({**c, "doc": doc, "ord": i, "part": 1, "report_id": rid, "rank": rank}
+                                  for i, c in enumerate(cross))
             parts = []
             if own.num_rows:
                 if done:  # the cross-year results replace the report's own rows of the same rules
@@ -567,8 +585,7 @@ class _Assembled:
                 parts.append(pa.Table.from_pylist(cross_rows, CHECK_WORK))
             if not parts:
                 continue
-            rows = pa.concat_tables(parts).sort_by([("report_id", "ascending"), ("part", "ascending"),
-                                                    ("ord", "ascending")])
+            rows = pa.concat_tables(parts).sort_by([("rank", "ascending"), ("part", "ascending"), ("ord", "ascending")])
             doc = rows["doc"].to_numpy()
             np.add.at(self.passed, doc, pc.fill_null(pc.equal(rows["status"], "passed"), False).to_numpy(
                 zero_copy_only=False))
@@ -597,7 +614,7 @@ class _Assembled:
                     rows = rows.set_column(rows.schema.get_field_index(name), name, column)
                 else:
                     rows = rows.append_column(name, column)
-            rows = rows.sort_by("report_id")
+            rows = rows.sort_by("rank")
             yield from _typed(rows, schema).to_batches()
 
     def _decided(self) -> dict:

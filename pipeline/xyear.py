@@ -37,8 +37,16 @@ def _plan() -> tuple:
 def evaluate(previous: list[dict], current: list[dict]) -> list[dict]:
     """Results of every cross-year rule whose terms are all printed in both years (others are not emitted):
     ``pipeline.checks.evaluate_pair`` over the rules instantiated once."""
-    before = {(f["indicator"], f["applicant_type"]): float(f["value"]) for f in previous if f.get("value") is not None}
-    now = {(f["indicator"], f["applicant_type"]): float(f["value"]) for f in current if f.get("value") is not None}
+    return evaluate_values(values(previous), values(current))
+
+
+def values(facts: list[dict]) -> dict[tuple[str, str], float]:
+    """(indicator, applicant type) → value of the facts that have one."""
+    return {(f["indicator"], f["applicant_type"]): float(f["value"]) for f in facts if f.get("value") is not None}
+
+
+def evaluate_values(before: dict[tuple[str, str], float], now: dict[tuple[str, str], float]) -> list[dict]:
+    """``evaluate`` on the two years' values (``values``)."""
     out: list[dict] = []
     for rule, expr, lhs, rhs, applicants in _plan():
         for app in applicants:
