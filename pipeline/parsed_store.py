@@ -372,14 +372,16 @@ def _rows_table(table: str, results: Iterable[tuple[str, list[dict] | None]]) ->
             urls.append(url)
             ords.append(i)
             mask = 0
-            for bit, (name, _) in enumerate(columns):
-                if name in row:
-                    values[name].append(row[name])
-                else:
-                    values[name].append(None)
-                    mask |= 1 << bit
-            absent.append(mask)
             others = {k: v for k, v in row.items() if k not in names}
+            for bit, (name, kind) in enumerate(columns):
+                value = row.get(name)
+                if isinstance(value, bool) and kind != pa.bool_():  # Arrow would make True 1.0
+                    others[name] = value
+                    value = None
+                if name not in row or name in others:
+                    mask |= 1 << bit
+                values[name].append(value)
+            absent.append(mask)
             extra.append(others or None)
     arrays = {}
     for bit, (name, kind) in enumerate(columns):

@@ -239,6 +239,8 @@ class ParsePool:
         lazy ``items`` is read as the pool advances."""
         in_flight = in_flight or 2 * self.size
         free: queue.SimpleQueue[BudgetedWorker] = queue.SimpleQueue()
+        for worker in self.workers:  # started by an earlier call
+            free.put(worker)
 
         def run(item: T) -> R:
             worker = free.get()
