@@ -725,11 +725,14 @@ def _expand_collapsed(cells: list[tuple[int, str]], n: int, check) -> list[tuple
     return [(cells[i][0], cells[i][1]) if i is not None else (cells[0][0], None) for i in slots]
 
 
+_APPLICANT_LIST = list(APPLICANT_TYPES)
+
+
 def _assign_applicants(cells: list[tuple[int, str]], col_app: list[str | None]) -> list[tuple[str | None, str]]:
     """Applicant column of each distinct value cell: header when consistent, else order, else identity."""
     by_header = [col_app[c] if c < len(col_app) else None for c, _ in cells]
     if len(cells) == 7:
-        if by_header == list(APPLICANT_TYPES):
+        if by_header == _APPLICANT_LIST:
             return [(a, "header") for a in APPLICANT_TYPES]
         return [(a, "position") for a in APPLICANT_TYPES]
     if len(cells) == 6 and all(by_header) and len(set(by_header)) == 6:

@@ -166,6 +166,9 @@ class RowIndex:
 
     def match(self, label: str, last_pos: int = -1) -> tuple[str, str, float, int] | None:
         """(code, method, score, template position) for a printed label, or None."""
+        return _match_cached(self.kind, label, last_pos)
+
+    def match_uncached(self, label: str, last_pos: int = -1) -> tuple[str, str, float, int] | None:
         full = label_key(label)
         deny = deny_pattern(self.kind)
         if not full or (deny is not None and deny.search(full)):
@@ -185,6 +188,12 @@ class RowIndex:
 
     def _fuzzy(self, full: str, head: str, last_pos: int) -> tuple[str, str, float, int] | None:
         return _fuzzy_cached(self.kind, full, head, last_pos)
+
+
+@lru_cache(maxsize=65536)
+def _match_cached(kind: str, label: str, last_pos: int) -> tuple[str, str, float, int] | None:
+    """RowIndex.match, once per (table kind, printed label, position of the row matched before)."""
+    return row_index(kind).match_uncached(label, last_pos)
 
 
 def _next(hits: list[Entry], last_pos: int) -> Entry:
