@@ -101,11 +101,11 @@ def expand_table(table) -> Table:
                     c += 1
             if c >= _MAX_COLS:
                 break  # cells carried from above already fill the clamp: the rest of the row is dropped
-            text = cell_text(td, True) if nested else " ".join(_TEXT(td).split())
-            attrib = td.attrib
-            rs = attrib.get("rowspan")
+            text = cell_text(td, True) if nested else " ".join(
+                etree.tostring(td, method="text", encoding=str, with_tail=False).split())
+            rs = td.get("rowspan")
             rs = 1 if rs is None or rs == "1" else _span(rs)
-            cs = attrib.get("colspan")
+            cs = td.get("colspan")
             cs = 1 if cs is None or cs == "1" else _span(cs)
             cid = next_id
             next_id += 1

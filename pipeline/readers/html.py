@@ -129,7 +129,7 @@ def read_html(text: str) -> ExtractedDocument:
         rows = own_rows(t)
         if not rows:
             continue
-        if not _TABLE_HINT.search(_TEXT(t)[:20000]):
+        if not _TABLE_HINT.search(etree.tostring(t, method="text", encoding=str, with_tail=False)[:20000]):
             continue
         grid = expand_table(t)
         if grid.rows and any(any(c for c in r) for r in grid.rows):
@@ -144,7 +144,7 @@ def read_html(text: str) -> ExtractedDocument:
     return ExtractedDocument(text=text_out, tables=tables, source_format="html", meta=meta)
 
 
-_BLOCK_TAGS = tuple(sorted(_BLOCK - {"br"}))
+_BLOCK_TAGS = tuple(sorted(_BLOCK))
 
 
 def mark_blocks(root) -> None:
@@ -154,9 +154,8 @@ def mark_blocks(root) -> None:
     regex pass over the markup before parsing.
     """
     for el in root.iter(_BLOCK_TAGS):
-        el.tail = "\n" + el.tail if el.tail else "\n"
-    for el in root.iter("br"):
-        el.tail = "\n" + el.tail if el.tail else "\n"
+        tail = el.tail
+        el.tail = "\n" + tail if tail else "\n"
 
 
 def _block_text(root) -> str:
