@@ -12,7 +12,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from .manifest import manifest_dir, read_rows
+from .manifest import manifest_dir
+from .state import ManifestState
 
 _UNREADABLE = frozenset({"blocked", "robots", "failed", "timeout", "refused", "not_found"})
 
@@ -58,16 +59,10 @@ def portal_health(rows: Iterable[dict], portal_ids: Iterable[str], stored_before
 
 
 def stored_counts(data_dir: str | Path, exclude_run: str | None = None) -> dict[str, int]:
-    """Documents stored per portal by runs other than ``exclude_run``."""
-    counts: Counter = Counter()
-    for row in read_rows(data_dir):
-        if row.get("outcome") == "stored":
-            counts[row.get("portal_id") or ""] += 1
-    if exclude_run:
-        for row in run_rows(data_dir, exclude_run):
-            if row.get("outcome") == "stored":
-                counts[row.get("portal_id") or ""] -= 1
-    return {k: v for k, v in counts.items() if v > 0}
+    """Documents held per portal (URLs whose latest manifest row says their bytes are stored) other than
+    those last written by ``exclude_run``: from the manifest's current state (``pipeline.state``), so a
+    crawl's start does not read the whole manifest history."""
+    return ManifestState(data_dir).stored_per_portal(exclude_run)
 
 
 # Exceptions that mean the network path (proxy, DNS, routing) failed, not the site's answer.

@@ -115,6 +115,7 @@ class ManifestState:
         with closing(self._open()) as conn:
             if _up_to_date(conn, sizes):
                 return 0
+            conn.execute("PRAGMA cache_size=-65536")  # 64 MB of pages while ingesting (default 2 MB)
             conn.execute("BEGIN IMMEDIATE")  # one writer at a time; a second one then sees the first's work
             try:
                 known = {name: (offset, lines) for name, offset, lines in conn.execute("SELECT * FROM files")}
@@ -213,6 +214,17 @@ class ManifestState:
                         f"SELECT url, row FROM current WHERE url IN ({','.join('?' * len(chunk))})", chunk):
                     out[url] = json.loads(row)
         return out
+
+    def stored_per_portal(self, exclude_run: str | None = None) -> dict[str, int]:
+        """portal → URLs whose latest row says their bytes are stored, leaving out the URLs whose latest row
+        was written by the run ``exclude_run``."""
+        self.refresh()
+        with closing(self._connect()) as conn:
+            found = conn.execute(
+                f"SELECT portal_id, count(*) FROM current WHERE outcome IN ({','.join('?' * len(STORED_OUTCOMES))}) "
+                "AND sha256 IS NOT NULL AND file != ? GROUP BY portal_id",
+                (*STORED_OUTCOMES, f"{exclude_run}.jsonl" if exclude_run else "")).fetchall()
+        return {portal or "": n for portal, n in found if n > 0}
 
     def count(self) -> int:
         self.refresh()

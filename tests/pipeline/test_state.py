@@ -106,3 +106,13 @@ def test_stored_rows_are_those_whose_bytes_are_kept(tmp_path):
         _row("http://a.gov.cn/nosha.htm", sha256=None)])
     assert [r["url"] for r in ManifestState(tmp_path).stored()] == ["http://a.gov.cn/a.pdf", "http://a.gov.cn/r.htm"]
     assert [r["url"] for r in ManifestState(tmp_path).stored("report")] == ["http://a.gov.cn/r.htm"]
+
+
+def test_documents_held_per_portal_leave_out_the_run_asked_about(tmp_path):
+    _night(tmp_path, "1-night", [_row("http://a.gov.cn/1.htm"), _row("http://a.gov.cn/2.htm"),
+                                 _row("http://b.gov.cn/1.htm", portal="q")])
+    _night(tmp_path, "2-night", [_row("http://a.gov.cn/2.htm", "withdrawn", sha256=None),
+                                 _row("http://b.gov.cn/1.htm", "unchanged", portal="q")])
+    state = ManifestState(tmp_path)
+    assert state.stored_per_portal() == {"p": 1, "q": 1}
+    assert state.stored_per_portal(exclude_run="2-night") == {"p": 1}
