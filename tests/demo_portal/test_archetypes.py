@@ -22,11 +22,6 @@ from nianbao.demo_portal.sites import (
 )
 
 
-@pytest.fixture()
-def portal():
-    return build_portal()
-
-
 def get(portal, url: str, method: str = "GET", body: bytes = b""):
     parts = urlsplit(url)
     return portal.dispatch(DemoRequest(method, parts.hostname, parts.path or "/",
@@ -102,9 +97,10 @@ def test_blocked_hosts_answer_challenges_to_everything(portal):
     assert b"WTKkN" in get(portal, f"http://{BLOCKED_HOSTS['edgeone']}/robots.txt").body
 
 
-def test_time_control_publish_revise_withdraw(portal):
+def test_time_control_publish_revise_withdraw():
     from nianbao.demo_portal.sites import site_of, trs_doc
 
+    portal = build_portal()  # changed by this test: not the shared one
     city = site_of(portal, "demo-150600-mockcity")
     col = "/zwgk/zfxxgk/zfxxgknb/"
     url = city.publish(trs_doc(col, 1, "2030-01-01", "鄂尔多斯市2029年政府信息公开工作年度报告", ["x"], 2029, "鄂尔多斯市"), col)

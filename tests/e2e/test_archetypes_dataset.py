@@ -1,5 +1,5 @@
 """Every portal archetype through the whole machine: each report the demo portal publishes (and an
-honest crawler can store) ends up in the dataset, in its report year, with a region code."""
+honest crawler can store) ends up in the dataset, in its report year, with a region code, and each of its attachments is filed as that same report."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from dagster_project.assets.dataset import dataset
 from dagster_project.assets.parse import documents, parsed_documents
 from dagster_project.resources import NianbaoResource
 from nianbao.cli import demo_registry_path
+from nianbao.demo_portal.content import generation_for
 from nianbao.demo_portal.core import DemoServer
 from nianbao.demo_portal.sites import build_portal
 
@@ -62,3 +63,23 @@ def test_every_report_has_a_region_and_a_level(full_demo):
 def test_bot_walled_and_robots_closed_portals_are_flagged_as_silent(full_demo):
     assert set(full_demo["silent"]) == {"demo-100000-blocked-412", "demo-100000-blocked-521",
                                          "demo-100000-blocked-edgeone", "demo-510682-oldzhen"}
+
+
+def test_every_attachment_is_read_as_its_pages_report(full_demo):
+    """Each stored attachment (PDF or DOCX made from its page) parses on its own bytes to the page's year and
+    table generation, with the page's number of figures, and is a source of the page's report. (That the
+    document alone names the agency is checked for every layout in tests/demo_portal/test_content.py.)"""
+    docs = full_demo["documents"].set_index("url")
+    report_of = dict(zip(full_demo["sources"]["source_url"], full_demo["sources"]["report_id"], strict=True))
+    attachments = [(row, att) for row in full_demo["truth"] for att in row["attachments"] if att["expect"] == "stored"]
+    assert {att["name"].rsplit(".", 1)[-1] for _, att in attachments} == {"pdf", "docx"}
+    wrong = []
+    for row, att in attachments:
+        doc, page = docs.loc[att["url"]], docs.loc[row["url"]]
+        got = (doc["kind"], doc["content_sha256"], doc["parse_status"], doc["report_year"], doc["template_generation"],
+               doc["n_facts"], report_of.get(att["url"]))
+        want = ("attachment", att["sha256"], "ok", row["report_year"], generation_for(row["report_year"]),
+                page["n_facts"], report_of[row["url"]])
+        if got != want:
+            wrong.append((att["url"], doc["parse_reason"], got, want))
+    assert not wrong, wrong[:5]
