@@ -8,6 +8,7 @@ comes back as a report row with parse_status and parse_reason.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -134,11 +135,14 @@ def _read(data: bytes, media_type: str | None, filename: str | None) -> tuple[Ex
             return None, f"office reader failed: {type(e).__name__}: {e}"[:300]
     if kind == "mht":
         data, media_type, kind = *_mht_html(data), "html"
-    text = decode(data, media_type).text
+    decoded = decode(data, media_type)
+    text = decoded.text
     if kind == "html":
         from pipeline.readers.html import read_html
 
-        return read_html(text), None
+        # A page that decoded as UTF-8 without a BOM is its own UTF-8 encoding: lxml reads the bytes.
+        same = decoded.detected == "utf-8" and not data.startswith(codecs.BOM_UTF8)
+        return read_html(text, data if same else None), None
     from pipeline.readers.text import read_text
 
     return read_text(text), None

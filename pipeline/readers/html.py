@@ -92,13 +92,17 @@ def _crumb_element(doc):
     return None
 
 
-def parse_tree(text: str):
-    """lxml document for a decoded page; tolerant of XML declarations and empty input."""
-    text = _XML_DECL.sub("", text, count=1)
+def parse_tree(text: str, utf8: bytes | None = None):
+    """lxml document for a decoded page; tolerant of XML declarations and empty input. ``utf8``: the
+    page's own bytes when they are exactly ``text`` in UTF-8 (saves encoding it again)."""
+    stripped = _XML_DECL.sub("", text, count=1)
+    if stripped is not text or utf8 is None:
+        utf8 = None
+        text = stripped
     if not text.strip():
-        text = "<html><body></body></html>"
+        text, utf8 = "<html><body></body></html>", None
     try:
-        root = etree.fromstring(text.encode("utf-8", "replace"), _UTF8_PARSER)
+        root = etree.fromstring(utf8 if utf8 is not None else text.encode("utf-8", "replace"), _UTF8_PARSER)
     except (etree.XMLSyntaxError, ValueError):
         root = None
     if root is None:
@@ -107,9 +111,9 @@ def parse_tree(text: str):
     return root
 
 
-def read_html(text: str) -> ExtractedDocument:
-    """Read a decoded HTML page."""
-    doc = parse_tree(text)
+def read_html(text: str, utf8: bytes | None = None) -> ExtractedDocument:
+    """Read a decoded HTML page (``utf8``: see parse_tree)."""
+    doc = parse_tree(text, utf8)
     meta: dict[str, str] = {}
     for m in doc.iter("meta"):
         name = m.get("name") or m.get("property") or m.get("http-equiv")
