@@ -5,12 +5,14 @@
     python benchmarks/national.py --sizes 1000,4000
 
 Each size gets a generated corpus (``benchmarks/national_corpus.py``: the year and the year before, cloned
-from the real fixtures' parse results, with its truth), cached under ``--work``. The publish runs
-in a child process per size, exactly as the pipeline calls it (``pipeline.publish.publish_year``: read the
-manifest and the parsed store, enrich, deduplicate, cross-year checks, stage → check → promote); the
-parent samples the RSS of the child and its descendants and stops it at ``--max-rss-mb`` (the machine is
-shared); the peak is the larger of the kernel's ``ru_maxrss`` and the largest sampled sum. The published year is checked against the truth (reports,
-fact rows, total applications). Targets (issue 12): linearity ≤ 1.1, rss_growth ≤ 1.2, peak RSS < 2 GB.
+from the real fixtures' parse results, with its truth, written to the columnar parsed store), cached under
+``--work``. The publish runs in a child process per size, exactly as the pipeline calls it
+(``pipeline.publish.publish_year``: the parsed store streamed through ``pipeline.assemble.stream_year`` —
+enrich in worker processes, deduplicate, cross-year checks — then stage → check → promote); the parent
+samples the RSS of the child and its descendants (the enrichment workers) and stops it at
+``--max-rss-mb`` (the machine is shared); the peak is the larger of the kernel's ``ru_maxrss`` and the
+largest sampled sum. The published year is checked against the truth (reports, fact rows, total
+applications). Targets (issue 12): linearity ≤ 1.1, rss_growth ≤ 1.2, peak RSS < 2 GB.
 The last line is machine-readable (figures of the largest size; when a size was stopped at the RSS cap
 it has no rate and no ratio: ``reports_per_s=0``, ``linearity=nan rss_growth=nan``, exit status 1):
 
