@@ -5,14 +5,18 @@
 
 The last line is machine-readable:
     parse: reports_per_s=<n> lxml_floor_ratio=<ours / lxml-only> read_html_ratio=<ours / pandas.read_html>
-All three are timed in the same run over the same bytes (real fixtures + generated corpus), best of
-several interleaved passes.
+All three are timed in the same run over the same bytes (every real HTML fixture + the seed text +
+the generated corpus), best of several interleaved passes. Before it, a `fixtures:` line times the whole
+per-document step (pipeline.process.process_document) over every real fixture in every form (archive
+text, markdown, PDF, DOCX, DOC, XLS; scans and images too unless --quick), cold then warm in a fresh
+process. lxml and read_html cannot read those forms, so they are not in the ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import multiprocessing
 import random
 import sys
 import time
@@ -142,11 +146,54 @@ def corpus(n: int, seed: int = 7) -> list[bytes]:
     return [make_report(i, rng) for i in range(n)]
 
 
+FIXTURES = ROOT / "tests" / "fixtures"
+OCR_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
 def real_fixtures() -> list[bytes]:
-    base = ROOT / "tests" / "fixtures"
-    return [p.read_bytes() for p in sorted((base / "real").rglob("*.htm"))] + [
-        p.read_bytes() for p in sorted((base / "seed").glob("*.txt"))
-    ]
+    """Every real HTML page (.htm and .html, dev and holdout) and the seed text: the corpus of the ratios."""
+    pages = sorted(p for d in ("real", "real-holdout") for p in (FIXTURES / d).rglob("*")
+                   if p.suffix in (".htm", ".html"))
+    return [p.read_bytes() for p in pages] + [p.read_bytes() for p in sorted((FIXTURES / "seed").glob("*.txt"))]
+
+
+def every_fixture(ocr: bool) -> list[Path]:
+    """Every real fixture in every form (HTML, archive text, markdown, PDF, DOCX, DOC, XLS; scans and
+    images when ``ocr``): what the per-document step meets."""
+    out = []
+    for d in ("real", "real-holdout", "seed", "office"):
+        for p in sorted((FIXTURES / d).rglob("*")):
+            if not p.is_file() or p.name == "SOURCES.md" or p.suffix == ".py":
+                continue
+            if not ocr and (p.suffix in OCR_SUFFIXES or "scan" in p.name):
+                continue
+            out.append(p)
+    return out
+
+
+def _step_pass(paths: list[str]) -> tuple[float, dict[str, float]]:
+    """One pass of the whole per-document step (pipeline.process.process_document: parse, provenance,
+    who/where) over the files; (total seconds, seconds per file suffix)."""
+    from pipeline.process import process_document
+
+    per: dict[str, float] = {}
+    t0 = time.perf_counter()
+    for name in paths:
+        p = Path(name)
+        data = p.read_bytes()
+        t = time.perf_counter()
+        process_document(data, {"url": f"http://fixtures.test/{p.parent.name}/{p.name}"})
+        per[p.suffix] = per.get(p.suffix, 0.0) + time.perf_counter() - t
+    return time.perf_counter() - t0, per
+
+
+def _cold_and_warm(paths: list[str]) -> tuple[float, float, dict[str, float]]:
+    """Run in a fresh process: the first pass is cold (no label, template, reader or OCR-model caches),
+    the second warm."""
+    warnings.simplefilter("ignore")
+    cold, _ = _step_pass(paths)
+    warm, per = _step_pass(paths)
+    return cold, warm, per
 
 
 def _time(fns: dict, docs: list[bytes], repeats: int) -> dict[str, float]:
@@ -199,6 +246,19 @@ def main(argv: list[str] | None = None) -> int:
     for name, k, ours, floor, naive in rows:
         print(f"{name:22} {k:6d} {ours:8.2f} {floor:8.2f} {naive:12.2f} {k / ours:8.1f} {ours / floor:6.2f} {ours / naive:10.2f}")
     total_docs = sum(r[1] for r in rows)
+    paths = every_fixture(ocr=not args.quick)
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        cold, warm, per = pool.apply(_cold_and_warm, ([str(p) for p in paths],))
+    counts: dict[str, int] = {}
+    for p in paths:
+        counts[p.suffix] = counts.get(p.suffix, 0) + 1
+    print("every real fixture, whole per-document step (process_document), fresh process:")
+    for suffix in sorted(per, key=per.get, reverse=True):
+        print(f"  {suffix or '(none)':10} {counts[suffix]:4d} docs  warm {per[suffix]:7.2f} s  "
+              f"{per[suffix] / counts[suffix] * 1000:8.1f} ms/doc")
+    print(f"fixtures: docs={len(paths)} cold_s={cold:.2f} warm_s={warm:.2f} warm_docs_per_s={len(paths) / warm:.1f}"
+          f" ocr={'no (--quick)' if args.quick else 'yes'}")
     print(
         f"parse: reports_per_s={total_docs / totals['ours']:.1f} "
         f"lxml_floor_ratio={totals['ours'] / totals['lxml']:.2f} "
