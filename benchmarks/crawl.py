@@ -17,8 +17,8 @@ own clock, as ``scrapy bench`` reports), so interpreter start-up is excluded fro
 
 Costs that grow with history, not with new work, are timed from process start (the crawl subprocess's
 launch to its exit: imports, loading the manifest state, the crawl): ``norecrawl_s`` is a crawl that
-finds nothing new; ``norecrawl_1m_s`` the same crawl once 1,000,000 older manifest rows (100,000 URLs of
-the same portals, ten nights each) sit in the data directory, and ``norecrawl_1m_ratio`` their ratio (1.0:
+finds nothing new; ``norecrawl_1m_s`` the same crawl once 1,000,000 older manifest rows (100,000 report
+URLs of 1,000 portals, the crawled ones among them, ten nights each) sit in the data directory, and ``norecrawl_1m_ratio`` their ratio (1.0:
 history costs nothing); ``--quick`` uses 200,000 rows (``norecrawl_200k_s``) to stay under a minute. ``state_build_1m_s`` is the one-time cost of bringing the manifest's current
 state (``pipeline.state``) up to date with those rows (a nightly crawl pays it for its own rows only).
 ``parse_docs_per_s``: the parse step (``pipeline.publish.parse_new``: raw store, budgeted children, the
@@ -171,14 +171,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def write_history(data: Path, rows: int = 1_000_000, nights: int = 10) -> None:
-    """``rows`` older manifest rows (``rows / nights`` report URLs of the crawled portals, each fetched
-    ``nights`` times: stored once, then unchanged), one run file per night, dated then and named to sort
-    before every real run, so the real rows stay the latest. They name no column, so no crawl asks for
-    them again."""
+def write_history(data: Path, rows: int = 1_000_000, nights: int = 10, portals: int = 1000) -> None:
+    """``rows`` older manifest rows: ``rows / nights`` report URLs spread over ``portals`` portals (the
+    crawled ones among them, the rest standing for the other portals of a national registry whose rows
+    share the data directory), each fetched ``nights`` times (stored once, then unchanged); one run file
+    per night, dated then and named to sort before every real run, so the real rows stay the latest. They
+    name no column, so no crawl asks for them again."""
     from spiders import registry
 
-    portals = sorted(registry.load(ARCHETYPES))
+    crawled = sorted(registry.load(ARCHETYPES))
+    portals = crawled + [f"history-portal-{n:04d}" for n in range(portals - len(crawled))]
     urls = rows // nights
     template = ('{{"change": {change}, "column": null, "content_type": "text/html", "declared_charset": null, '
                 '"detected_charset": "utf-8", "extra": {{}}, "fetched_at": "2025-01-{night:02d}T02:00:00Z", '
