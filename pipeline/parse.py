@@ -18,6 +18,7 @@ from pipeline import PARSER_VERSION
 from pipeline.checks import derive_and_evaluate
 from pipeline.decode import decode
 from pipeline.generation import detect
+from pipeline.glued import glued_tables
 from pipeline.indicators import APPLICANT_TYPES, catalogue, unit_for_local, unit_of
 from pipeline.labels import clean_label, has_cjk, head_key, label_key, local_code
 from pipeline.numbers import UNITS, parse_cell, to_canonical
@@ -145,7 +146,10 @@ def _read(data: bytes, media_type: str | None, filename: str | None) -> tuple[Ex
         return read_html(text, data if same else None), None
     from pipeline.readers.text import read_text
 
-    return read_text(text), None
+    doc = read_text(text)
+    if not any(len(t.rows) >= 5 for t in doc.tables):
+        doc.tables.extend(glued_tables(text))  # mapping-side: re-split by the spec's shapes and identities
+    return doc, None
 
 
 def parse_document(
@@ -220,7 +224,7 @@ def _parse(data: bytes, report: dict, url, media_type, filename) -> ParseResult:
     tables = list(doc.tables)
     classified = _rejoin_parts([(t, classify(t.rows)) for t in tables])
     if not any(k for _, k in classified) and doc.source_format != "text":
-        from pipeline.readers.text import glued_tables, text_tables
+        from pipeline.readers.text import text_tables
 
         flat = text_tables(text)
         if not any(len(t.rows) >= 5 for t in flat):
