@@ -449,7 +449,8 @@ def stream_year(store, year: int, current: Callable[[pa.Array], pa.Array] | None
     if workers is None:
         workers = int(os.environ.get("NIANBAO_ASSEMBLE_WORKERS", "2")) if n_docs >= PARALLEL_FROM else 1
     enricher = _Enricher(portals or {}, workers)
-    work = Path(tempfile.mkdtemp(prefix=f".assemble-{year}-", dir=work_dir))
+    _drop_stale_work(work_dir)
+    work = Path(tempfile.mkdtemp(prefix=f".assemble-{year}-{os.getpid()}-", dir=work_dir))
     try:
         return _stream(store, year, current, enricher, n_docs, docs_per_bucket, work)
     except BaseException:
@@ -457,6 +458,19 @@ def stream_year(store, year: int, current: Callable[[pa.Array], pa.Array] | None
         raise
     finally:
         enricher.close()
+
+
+def _drop_stale_work(work_dir: str | Path | None) -> None:
+    """Remove the bucket folders of assemblies whose process is gone (killed before ``StreamedYear.close``)."""
+    folder = Path(work_dir) if work_dir is not None else Path(tempfile.gettempdir())
+    for path in folder.glob(".assemble-*-*-*"):
+        try:
+            pid = int(path.name.split("-")[2])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except (ValueError, IndexError, PermissionError):
+            continue
 
 
 def _stream(store, year: int, current, enricher: _Enricher, n_docs: int, docs_per_bucket: int,

@@ -155,3 +155,15 @@ def test_peak_memory_of_assembly_does_not_grow_with_the_reports(tmp_path: Path, 
 def test_reports_enriched_in_worker_processes_give_the_same_year(corpus: dict) -> None:
     here, there = _streamed(corpus["data"], 2022, workers=1), _streamed(corpus["data"], 2022, workers=2)
     assert all(here[t].equals(there[t]) for t in TABLES)
+
+
+def test_bucket_folders_of_a_dead_assembly_are_removed(corpus: dict, tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".assemble-2022-{int(dead.stdout)}-abc"
+    (stale / "x").mkdir(parents=True)
+    store = ParsedStore(corpus["data"])
+    streamed = stream_year(store, 2022, work_dir=tmp_path)
+    assert not stale.exists() and streamed.work.exists()
+    streamed.close()
+    store.close()
+    assert not streamed.work.exists()
