@@ -16,8 +16,8 @@ without holding the year in memory (a national year is 150,000 reports and 35–
    timeliness need). The year's full report rows are spilled to bucket files.
 2. **Facts and checks** (``year_tables(·, "facts" | "checks")``, typed Arrow columns, no dict per fact):
    rejected when a row lacks a field of its record or has one no record names (``_absent`` / ``_extra``);
-   counted per document; the few facts the cross-year rules read are kept (``pipeline.xyear.read_mask``);
-   the year's rows are spilled to bucket files.
+   counted per document; the few facts the cross-year rules read (``pipeline.xyear.read_mask``) are kept,
+   those of the year before in memory (dictionary-encoded), the year's own with its rows in bucket files.
 3. **Versions** are chosen per year over the key columns (``pipeline.dedup.rank_versions``), and each
    chosen report is paired with the same agency's chosen report of the year before.
 4. **Per bucket**, in report_id order, the chosen rows are filtered, typed and sorted, the cross-year
@@ -404,7 +404,10 @@ class _ByDoc:
     documents at once (one Arrow take, one conversion)."""
 
     def __init__(self, table: pa.Table) -> None:
-        self.table = table.sort_by("doc")
+        table = table.sort_by("doc")
+        for name in ("indicator", "applicant_type"):  # a few dozen distinct codes: kept as dictionary indices
+            table = table.set_column(table.schema.get_field_index(name), name, pc.dictionary_encode(table[name]))
+        self.table = table
         self._docs = self.table["doc"].to_numpy()
 
     def values(self, docs: list[int]) -> dict[int, dict[tuple[str, str], float]]:
@@ -482,9 +485,9 @@ def _stream(store, year: int, current, enricher: _Enricher, n_docs: int, docs_pe
         own_keys.extend(keys)
         buckets.write("reports", full, _bucket_of(keys, buckets.n))
     doc_bucket = _bucket_of(own_keys, buckets.n)
-    xyear_now: list[pa.Table] = []
     for rows, doc in _read_rows(store.year_tables(year, "facts"), "facts", this, current):
-        xyear_now.append(_xyear_rows(rows))
+        xyear = _xyear_rows(rows)
+        buckets.write("xyear", xyear, doc_bucket[xyear["doc"].to_numpy()])
         rows = rows.append_column("value_decimal", _money(rows))
         buckets.write("facts", rows.drop_columns(["url", "_absent", "_extra"]), doc_bucket[doc])
     for rows, doc in _read_rows(store.year_tables(year, "checks"), "checks", this, current):
@@ -514,16 +517,14 @@ def _stream(store, year: int, current, enricher: _Enricher, n_docs: int, docs_pe
             kept_rows = pa.concat_tables(kept)
             partners = pa.array(sorted(set(previous.values())), pa.int64())
             xyear_before = kept_rows.filter(pc.is_in(kept_rows["doc"], value_set=partners))
-    return _Assembled(year, keys, versions, previous, _ByDoc(xyear_before),
-                      _ByDoc(pa.concat_tables(xyear_now) if xyear_now else XYEAR_SCHEMA.empty_table()),
-                      buckets, work).streamed()
+    return _Assembled(year, keys, versions, previous, _ByDoc(xyear_before), buckets, work).streamed()
 
 
 class _Assembled:
     """Step 4: the chosen rows of each bucket, typed and in order, as record batches per table."""
 
     def __init__(self, year: int, keys: pa.Table, versions, previous: dict, xyear_before: _ByDoc,
-                 xyear_now: _ByDoc, buckets: _Buckets, work: Path) -> None:
+                 buckets: _Buckets, work: Path) -> None:
         self.year, self.keys, self.versions, self.buckets, self.work = year, keys, versions, buckets, work
         n = keys.num_rows
         self.chosen = np.zeros(n, dtype=bool)
@@ -537,7 +538,7 @@ class _Assembled:
         self.report_id = pa.array(report_id, pa.string())
         agencies = keys["agency_name_norm"].to_pylist()
         self.partner = {doc: previous[agencies[doc]] for doc in versions.chosen if agencies[doc] in previous}
-        self.xyear_before, self.xyear_now = xyear_before, xyear_now
+        self.xyear_before = xyear_before
         self.passed = np.zeros(n, dtype=np.int64)
         self.failed = np.zeros(n, dtype=np.int64)
         self.checks_done = False
@@ -576,7 +577,7 @@ class _Assembled:
             cross_rows: list[dict] = []
             done: list[tuple[int, str]] = []
             pairs = [(doc, self.partner[doc]) for doc in chosen[chosen_bucket == b].tolist() if doc in self.partner]
-            now = self.xyear_now.values([doc for doc, _ in pairs])
+            now = _ByDoc(self.buckets.read("xyear", b, XYEAR_SCHEMA)).values([doc for doc, _ in pairs])
             before = self.xyear_before.values(sorted({prev for _, prev in pairs}))
             for doc, prev in pairs:
                 cross = evaluate_values(before[prev], now[doc])
