@@ -28,7 +28,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder  # whole files on 2 workers, e2e first (tests/conftest.py)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
