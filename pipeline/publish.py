@@ -76,6 +76,7 @@ def parse_new(data_dir: str | Path, workers: int | None = None, batch_size: int 
                 for job, (status, result) in pool.imap_unordered(lambda w, j: _parse_one(raw, w, j), jobs):
                     _record(run, parsed, job, status, result)
                 parsed.commit()  # the attachments' parent pages are read from the store
+        parsed.compact()  # batches left mostly superseded by re-parses are rewritten: the store stays bounded
     finally:
         parsed.close()
     return run
@@ -255,11 +256,16 @@ def publish_year(data_dir: str | Path, year: int, portals: dict[str, dict] | Non
     staged files, and replace the published year only when no blocking check failed."""
     data_dir = Path(data_dir)
     store = ParsedStore(data_dir)
-    # Documents of the two years no longer stored (withdrawn): usually none, so the filter per batch is cheap.
-    stored = pa.array([r["url"] for r in ManifestState(data_dir).stored()], pa.string())
-    parsed = pa.array(list(store.iter_urls({year, year - 1})), pa.string())
-    gone = pc.filter(parsed, pc.invert(pc.is_in(parsed, value_set=stored)))
-    del stored, parsed
+    # Documents of the two years no longer stored (withdrawn): looked up in the manifest's current state a
+    # thousand at a time; usually none, so the filter per batch is cheap.
+    state = ManifestState(data_dir)
+    state.refresh()
+    gone_urls: list[str] = []
+    urls = store.iter_urls({year, year - 1})
+    while chunk := list(islice(urls, 1000)):
+        rows = state.get_many(chunk)
+        gone_urls.extend(u for u in chunk if not is_stored(rows.get(u)))
+    gone = pa.array(gone_urls, pa.string())
     counts: dict[str, int] = dict.fromkeys(YEAR_TABLES, 0)
 
     def counted(table: str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

@@ -167,3 +167,29 @@ def test_bucket_folders_of_a_dead_assembly_are_removed(corpus: dict, tmp_path: P
     streamed.close()
     store.close()
     assert not streamed.work.exists()
+
+
+def test_publish_year_leaves_out_a_withdrawn_document(corpus: dict, tmp_path: Path) -> None:
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from pipeline.manifest import ManifestRow, ManifestWriter
+    from pipeline.publish import publish_year
+
+    data = tmp_path / "data"
+    shutil.copytree(corpus["data"], data)
+    year_2022 = [r["report"] for r in corpus["results"] if r["report"]["report_year"] == 2022]
+    gone = year_2022[-1]["source_url"]
+    writer = ManifestWriter(data, "night")
+    for rep in year_2022:
+        withdrawn = rep["source_url"] == gone
+        writer.write(ManifestRow(url=rep["source_url"], portal_id=rep["portal_id"], fetched_at="2026-03-01T00:00:00Z",
+                                 outcome="withdrawn" if withdrawn else "stored", status=404 if withdrawn else 200,
+                                 sha256=None if withdrawn else rep["content_sha256"], kind="report"))
+    writer.close()
+    pub = publish_year(data, 2022, PORTALS)
+    assert pub.published, pub.reason
+    sources = pq.read_table(pub.paths["sources"])["source_url"].to_pylist()
+    assert gone not in sources and len(sources) == len(year_2022) - 1 == len(pub.rows["sources"])
+    assert len(list(pub.rows["reports"])) == pub.counts["reports"] == pq.read_metadata(pub.paths["reports"]).num_rows
