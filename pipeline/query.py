@@ -30,8 +30,10 @@ def connect(dataset_root: str | Path, *, require: bool = False) -> duckdb.DuckDB
     """An in-memory DuckDB connection with one view per table present under ``dataset_root``.
 
     ``require``: raise ``NoDataset`` when there is no table at all, instead of an empty catalogue.
+    The root is resolved once (``<data>/dataset`` is a symlink to the current version), so every view
+    of one connection reads the same version even while a publish switches to the next.
     """
-    root = Path(dataset_root)
+    root = Path(dataset_root).resolve()
     present = tables_present(root)
     if require and not present:
         raise NoDataset(f"no dataset under {root}")

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 import re
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import pyarrow as pa
 
 from . import schema
 from .coverage import write_coverage
-from .dataset import years_present
+from .dataset import write_files, years_present
 from .dictionaries import write_dictionaries
 from .schema import SCHEMA_VERSION, TABLES, UNPARTITIONED
 
@@ -184,22 +182,16 @@ def readme(dataset_root: str | Path) -> str:
 def write_description(dataset_root: str | Path) -> dict[str, Path]:
     """Write the dictionaries, README.md and datapackage.json of the tables now under ``dataset_root``.
 
-    The two text files are replaced atomically (written beside, then renamed), so a reader never sees
-    half of one even when two publications finish together.
+    The two text files are published as one dataset version (``dataset.write_files``), so a reader never
+    sees half of one and a publication finishing at the same time cannot carry a stale copy.
     """
     root = Path(dataset_root)
     paths = dict(write_dictionaries(root))
-    paths["datapackage"] = _replace_text(root / "datapackage.json",
-                                         json.dumps(datapackage(root), ensure_ascii=False, indent=1) + "\n")
-    paths["readme"] = _replace_text(root / "README.md", readme(root))
+    texts = {"datapackage.json": json.dumps(datapackage(root), ensure_ascii=False, indent=1) + "\n",
+             "README.md": readme(root)}
+    write_files(root, {name: text.encode("utf-8") for name, text in texts.items()})
+    paths["datapackage"], paths["readme"] = root / "datapackage.json", root / "README.md"
     return paths
-
-
-def _replace_text(path: Path, text: str) -> Path:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
 
 
 def write_release(dataset_root: str | Path, data_dir: str | Path | None = None,

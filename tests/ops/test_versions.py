@@ -90,4 +90,4 @@ def test_a_failing_blocking_check_keeps_the_previous_year_published(tmp_path, mo
     assert "indicator_codes_in_catalogue" in bad.reason and "apply.new" in bad.reason
     assert "previous version stays" in bad.reason
     assert pq.read_table(good.paths["facts"]).equals(published), "the published year is the previous one"
-    assert not list((tmp_path / "dataset" / ".staging").iterdir()), "the rejected stage is cleaned up"
+    assert not list((tmp_path / ".dataset-versions" / ".staging").iterdir()), "the rejected stage is cleaned up"
