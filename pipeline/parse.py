@@ -710,6 +710,8 @@ def _gap_fill(entries: list, order: list[str]) -> dict[int, str]:
             prev, pending = pos_of[m[0]], []
         elif m is None and not labels and any(x is not None and _is_value(x) for _, x in cells):
             pending.append(k)
+        elif m is None and sum(1 for _, x in cells if x is not None and _is_value(x)) == len(APPLICANT_TYPES):
+            pending.append(k)  # a whole row under a fragment of its label that a line break cut off
     flush(len(order))
     return out
 
