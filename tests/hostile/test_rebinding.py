@@ -22,7 +22,8 @@ HOST = "www.yongding.demo.test"  # a demo site: whatever reaches the server on t
 def _crawl(tmp_path, port: int) -> tuple[list[dict], str]:
     rec = {"id": "430802-rebind", "name": "answers public, then loopback", "region_code": "430802",
            "admin_level": "county", "family": "trs", "seed_urls": [f"http://{HOST}:{port}/zw/zfxxgkndbg/"],
-           "hosts": [HOST], "politeness": {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "RETRY_TIMES": 1}}
+           "hosts": [HOST], "seed_status": "confirmed",  # no column discovery first: the seed's own lookups
+           "politeness": {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "RETRY_TIMES": 1}}
     reg = tmp_path / "real.yaml"
     reg.write_text(yaml.safe_dump({"portals": [rec]}), encoding="utf-8")
     data = tmp_path / "data"
