@@ -153,3 +153,17 @@ def test_generic_table3_headers_resolve_by_position() -> None:
     got = {(f["indicator"], f["applicant_type"]): f["value"] for f in res.facts}
     assert (got[("apply.new", "natural_person")], got[("apply.new", "org.commercial")], got[("apply.new", "total")]) == (3, 1, 4)
     assert all(c["status"] == "passed" for c in res.checks if c["rule_id"] == "t3.total_column")
+
+
+def test_rows_under_label_fragments_take_the_template_rows_between_their_neighbours() -> None:
+    """上海市政府办公厅 2025 (PDF→markdown): the （五）/（六） rows lost their labels or kept only a
+    fragment cut over lines ('行政机关不再处理其政府信息公'); a page footer '— 5 —' sits among them."""
+    got = _facts(FIX / "shanghai" / "shanghai-office-sample-source.md")
+    row = lambda code: [got[f"{code}|{a}"]["value"] for a in ("natural_person", "org.commercial",  # noqa: E731
+                                                            "org.research", "org.public_interest",
+                                                            "org.legal_service", "org.other", "total")]
+    assert row("apply.result.not_processed.excessive") == [1, 0, 0, 0, 0, 0, 1]
+    assert row("apply.result.not_processed.confirm_or_reissue") == [0] * 7
+    assert row("apply.result.other.no_correction") == [40, 1, 0, 0, 2, 0, 43]
+    assert row("apply.result.other.fee_unpaid") == [0] * 7
+    assert row("apply.result.other.misc") == [264, 12, 0, 0, 0, 0, 276]
