@@ -92,13 +92,17 @@ def unreachable_reason(stats: dict) -> str | None:
 
 
 def portal_failures(stats: dict[str, dict]) -> dict[str, str]:
-    """portal id → why its crawl failed (unreachable, or a finish reason other than ``finished``)."""
+    """portal id → why its crawl failed (unreachable, a finish reason other than ``finished``, or a
+    normal finish that still left requests pending in the durable frontier: they are re-issued next run)."""
     out: dict[str, str] = {}
     for pid, st in stats.items():
         reason = st.get("finish_reason")
         why = unreachable_reason(st)
         if reason not in (None, "finished"):
             why = f"crawl ended with '{reason}'" + (f"; {why}" if why else "")
+        elif int(st.get("nianbao/frontier/pending_at_close", 0)):
+            pending = int(st["nianbao/frontier/pending_at_close"])
+            why = f"{pending} request(s) still pending at close (re-issued on the next run)" + (f"; {why}" if why else "")
         if why:
             out[pid] = why
     return out

@@ -97,7 +97,8 @@ def crawl(context: dg.AssetExecutionContext, nianbao: NianbaoResource):
             with dg.open_pipes_session(context=context, context_injector=dg.PipesTempFileContextInjector(),
                                        message_reader=dg.PipesTempFileMessageReader()) as session:
                 proc = subprocess.run(cmd, env={**os.environ, **session.get_bootstrap_env_vars()})
-        refused = [m["refused"] for m in session.get_custom_messages() if isinstance(m, dict) and "refused" in m]
+        messages = [m for m in session.get_custom_messages() if isinstance(m, dict)]
+        refused = [m[key] for m in messages for key in ("refused", "write_error") if key in m]
         if refused or proc.returncode != 0 or not stats_path.exists():
             raise dg.Failure(description=refused[0] if refused else f"crawl process exited with {proc.returncode}")
         stats = json.loads(stats_path.read_text(encoding="utf-8"))

@@ -49,3 +49,13 @@ def test_no_request_or_an_abnormal_finish_fails_the_crawl():
     assert any("no request was made" in p for p in infrastructure_errors({"a": _stats(0, 0)}))
     assert any("'shutdown'" in p for p in infrastructure_errors({"a": _stats(4, 4, "shutdown"), "b": _stats(2, 2)}))
     assert infrastructure_errors({}) == ["no portal was crawled"]
+
+
+def test_a_normal_finish_that_left_frontier_requests_pending_names_the_portal():
+    from pipeline.crawl_health import portal_failures
+
+    stats = {"a": {"finish_reason": "finished", "downloader/request_count": 9, "nianbao/frontier/pending_at_close": 2},
+             "b": {"finish_reason": "finished", "downloader/request_count": 9, "nianbao/frontier/pending_at_close": 0}}
+    failures = portal_failures(stats)
+    assert list(failures) == ["a"]
+    assert "2 request(s) still pending" in failures["a"]
