@@ -25,7 +25,9 @@ DEMO_REPORT_YEARS = {2011, 2016, 2018, 2019, 2021}
 def demo_run(tmp_path_factory):
     data = tmp_path_factory.mktemp("data")
     portal = build_portal()
-    with DemoServer(portal) as server, dg.instance_for_test() as instance:
+    # In-memory run storage: the runs are what is tested here, not SQLite (tests/e2e/test_dagster_ui.py runs on it),
+    # whose per-event commits took half of each year's publish.
+    with DemoServer(portal) as server, dg.DagsterInstance.ephemeral() as instance:
         resources = {"nianbao": NianbaoResource(data_dir=str(data), registry_path=demo_registry_path(),
                                                 proxy=server.proxy_url)}
         first = dg.materialize([crawl, parsed_documents, documents], resources=resources, instance=instance)
