@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from pipeline.generation import detect
-from pipeline.labels import head_key, label_key, local_code
+from pipeline.labels import head_key, label_key, local_code, similarity
 from pipeline.numbers import parse_cell, to_canonical
 from pipeline.parse import parse_document
 from pipeline.tables import expand_table, split_text_row
@@ -96,3 +98,23 @@ def test_report_without_tables_is_flagged_not_silent() -> None:
     if res.report["parse_status"] == "no_tables":
         assert "no statistics table" in res.report["parse_reason"]
     assert res.report["report_year"] == 2015 and res.report["agency_name"] == "某局"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="政府信息公开申请数量予以部分不处理其他总计年本", max_size=14),
+       st.text(alphabet="政府信息公开申请数量予以部分不处理其他总计年本", max_size=14))
+def test_similarity_cutoff_prunes_only_pairs_below_it(a: str, b: str) -> None:
+    """The rapidfuzz bound never drops a pair that difflib scores at or above the cutoff, and never
+    changes a score it keeps: fuzzy row matching is the same, only faster."""
+    exact = similarity(a, b)
+    pruned = similarity(a, b, 0.84)
+    if exact >= 0.84:
+        assert pruned == exact
+    else:
+        assert pruned in (0.0, exact)
+
+
+def test_fuzzy_row_match_is_the_best_template_row() -> None:
+    idx = row_index("t3")
+    assert idx.match("予以公开的")[:2] == ("apply.result.granted", "fuzzy")
+    assert idx.match("完全不相干的一句话") is None
