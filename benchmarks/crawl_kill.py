@@ -138,7 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kill-within", type=float, default=4.0,
                         help="kill at a random moment this many seconds after the run's first manifest row")
     parser.add_argument("--work", type=Path, help="keep the data directories here (default: a temporary one)")
+    parser.add_argument("--quick", action="store_true", help="3 cycles, each killed within 2 s (under a minute)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.cycles, args.kill_within = min(args.cycles, 3), min(args.kill_within, 2.0)
     if args.work:
         args.work.mkdir(parents=True, exist_ok=True)
     result = kill_loop(args.cycles, args.seed, args.portal or None, work=args.work,
