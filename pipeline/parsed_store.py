@@ -59,7 +59,7 @@ from .version import parser_version
 
 log = logging.getLogger(__name__)
 
-LAYOUT = 1
+LAYOUT = 2
 TABLES = ("documents", "facts", "checks")
 _PAGE = 1000
 _TYPES = {str: pa.string(), float: pa.float64(), int: pa.int64(), bool: pa.bool_()}
@@ -88,6 +88,7 @@ CREATE TABLE IF NOT EXISTS docs (url TEXT PRIMARY KEY, sha256 TEXT, parser_versi
                                  batch TEXT NOT NULL, summary TEXT) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS docs_year ON docs (report_year);
 CREATE INDEX IF NOT EXISTS docs_batch ON docs (batch);
+CREATE TABLE IF NOT EXISTS batches (batch TEXT PRIMARY KEY, documents INTEGER NOT NULL) WITHOUT ROWID;
 """
 _UPSERT = """
 INSERT INTO docs (url, sha256, parser_version, report_year, batch, summary) VALUES (?, ?, ?, ?, ?, ?)
@@ -159,6 +160,7 @@ class ParsedStore:
                 log.warning("parsed batch %s unreadable (%s): its documents will be parsed again", path, exc)
                 continue
             batch = path.stem
+            conn.execute("INSERT OR REPLACE INTO batches VALUES (?, ?)", (batch, table.num_rows))
             conn.executemany(_UPSERT, ((r["url"], r["sha256"], r["parser_version"], r["report_year"], batch, r["summary"])
                                        for r in table.to_pylist()))
         conn.execute("COMMIT")
@@ -256,6 +258,7 @@ class ParsedStore:
         old = self._batches_of(list(pending))
         conn.executemany(_UPSERT, ((d["url"], d["sha256"], d["parser_version"], d["report_year"], batch, d["summary"])
                                    for d in docs))
+        conn.execute("INSERT OR REPLACE INTO batches VALUES (?, ?)", (batch, len(docs)))
         conn.execute("COMMIT")
         self._delete_if_dead(old - {batch})
 
@@ -282,6 +285,31 @@ class ParsedStore:
             if self._db().execute("SELECT 1 FROM docs WHERE batch = ? LIMIT 1", (batch,)).fetchone() is None:
                 for table in TABLES:
                     (self.root / table / f"{batch}.parquet").unlink(missing_ok=True)
+                self._db().execute("DELETE FROM batches WHERE batch = ?", (batch,))
+
+    def compact(self, min_live: float = 0.5) -> int:
+        """Rewrite the batches in which fewer than ``min_live`` of the documents are still live (the others
+        were re-parsed into later batches or dropped) into new batches, so the store stays within about
+        1 / ``min_live`` of its live size and a year's read skips little dead data. Returns the documents moved."""
+        self.commit()
+        sparse = [batch for batch, in self._db().execute(
+            "SELECT b.batch FROM batches b LEFT JOIN docs d ON d.batch = b.batch GROUP BY b.batch "
+            "HAVING count(d.url) < b.documents * ?", (min_live,))]
+        moved = 0
+        for batch in sparse:
+            entries = self._batch_entries(batch)
+            for url, result in _batch_results(self.root, batch, sorted(entries)):
+                e = entries[url]
+                self._pending[url] = (e["sha256"], e["parser_version"], result, e["summary"])
+                moved += 1
+            if len(self._pending) >= self.batch_size:
+                self.commit()
+        self.commit()
+        return moved
+
+    def _batch_entries(self, batch: str) -> dict[str, dict]:
+        urls = [u for (u,) in self._db().execute("SELECT url FROM docs WHERE batch = ?", (batch,))]
+        return self.entries(urls)
 
     # -- reading results -----------------------------------------------------------------------------
     def get(self, url: str) -> dict | None:

@@ -171,3 +171,24 @@ def test_parsed_results_are_parquet_not_one_file_per_document(tmp_path):
     assert len(files) == 9  # 3 batches × documents/facts/checks
     facts = pq.read_table(tmp_path / "parsed" / "facts")
     assert sorted(facts.column("value").to_pylist()) == [float(i) for i in range(120)]
+
+
+def test_compaction_rewrites_mostly_superseded_batches_and_keeps_every_result(tmp_path):
+    store = ParsedStore(tmp_path, batch_size=10)
+
+    def result(i: int, rev: int) -> dict:
+        return {"report": {"report_year": 2021, "rev": rev}, "facts": [
+            {"indicator": "apply.new", "applicant_type": "total", "value": float(i)}], "checks": []}
+
+    for i in range(10):
+        store.put(f"http://a.test/{i}", "a" * 64, result(i, 0))
+    for i in range(7):  # re-parsed later: 7 of the first batch's 10 rows are dead
+        store.put(f"http://a.test/{i}", "b" * 64, result(i, 1))
+    store.commit()
+    assert len(store.batch_ids()) == 2
+    assert store.compact() == 3
+    assert len(store.batch_ids()) == 2, "the sparse batch was rewritten, not kept beside its copy"
+    assert {u: r["report"]["rev"] for u, r in zip(store.urls(), store.results(store.urls()), strict=True)} == {
+        f"http://a.test/{i}": int(i < 7) for i in range(10)}
+    assert store.entry("http://a.test/9")["sha256"] == "a" * 64
+    assert store.compact() == 0
