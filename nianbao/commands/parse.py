@@ -1,4 +1,6 @@
-"""``nianbao parse FILE``: one document through the whole parser, as the pipeline sees it."""
+"""``nianbao parse FILE``: one document through the whole parser, as the pipeline sees it: in a budgeted
+child process (``NIANBAO_PARSE_SECONDS``/``NIANBAO_PARSE_MEMORY_MB``), so a file that crashes or hangs the
+parser ends with its ``budget:`` reason instead of killing the command."""
 
 from __future__ import annotations
 
@@ -15,12 +17,12 @@ def cmd_parse(args: argparse.Namespace) -> int:
     data = read_input(path)
     if data is None:
         return EXIT_BAD_INPUT
-    from pipeline.process import process_document
+    from pipeline.worker import process_budgeted  # a hostile file costs its budget, not this process
 
     media_type = mimetypes.guess_type(path.name)[0]
     row = {"url": args.url or path.resolve().as_uri(), "content_type": media_type, "portal_id": None,
            "kind": "report"}
-    result = process_document(data, row, None)
+    result = process_budgeted(data, row, None)
     report = result["report"]
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1, default=str))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,3 +45,14 @@ def test_a_page_that_is_not_a_report_is_one_line_not_a_traceback(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
     assert "not_a_report" in proc.stderr
+
+
+
+def test_a_document_over_its_budget_ends_the_command_with_the_budget_reason():
+    """`nianbao parse` runs the document in the budgeted child the nightly parse uses: a document that hangs
+    the parser (here: any report under a 1 ms budget) ends the command with one line, not a hang."""
+    proc = subprocess.run([sys.executable, "-m", "nianbao.cli", "parse", str(FIXTURES / "seed" / "yongding-2018.txt")],
+                          capture_output=True, text=True, env={**os.environ, "NIANBAO_PARSE_SECONDS": "0.001"})
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+    assert "budget: timeout" in proc.stderr
