@@ -26,7 +26,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     report = result["report"]
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1, default=str))
-    else:
+    elif report.get("parse_status") != "error":  # a crashed or timed-out parse has nothing to summarise
         print(f"{report.get('title')}: {report.get('agency_name')} {report.get('report_year')} "
               f"{report.get('template_generation')} — {len(result['facts'])} facts, "
               f"{report.get('checks_passed')} checks passed, {report.get('checks_failed')} failed")
