@@ -102,7 +102,7 @@ def discovery_benchmark(server: DemoServer) -> tuple[int, float]:
     portals = registry.load(ARCHETYPES)
     before = len(server.portal.requests)
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "spiders.discovery", "--registry", ARCHETYPES, "--out", tmp,
+        subprocess.run([sys.executable, "-m", "spiders.discovery", "--registry", ARCHETYPES, "--all", "--out", tmp,
                         "--proxy", server.proxy_url], cwd=ROOT, check=True, capture_output=True,
                        env={**os.environ, "NIANBAO_LOG_LEVEL": "WARNING"})
         results = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in Path(tmp).glob("*.json")}
