@@ -226,6 +226,19 @@ class ManifestState:
                 (*STORED_OUTCOMES, f"{exclude_run}.jsonl" if exclude_run else "")).fetchall()
         return {portal or "": n for portal, n in found if n > 0}
 
+    def files_of(self, portal_ids: Iterable[str]) -> set[str]:
+        """Stems of the manifest files holding the latest row of some URL of these portals: the runs that
+        last touched them (a portal never crawled has none), so a reader of "the last crawl" opens only those."""
+        self.refresh()
+        ids = sorted(set(portal_ids))
+        out: set[str] = set()
+        with closing(self._connect()) as conn:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                out.update(Path(f).stem for (f,) in conn.execute(
+                    f"SELECT DISTINCT file FROM current WHERE portal_id IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
     def count(self) -> int:
         self.refresh()
         with closing(self._connect()) as conn:

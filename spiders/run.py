@@ -108,9 +108,14 @@ def select_portals(registry_path: str | None, portal_ids: list[str] | tuple[str,
 
 def last_health(data_dir: str | Path, portal_ids: list[str], exclude_run: str | None = None) -> dict[str, dict]:
     """Each portal's row of ``portal_health`` for the last crawl run that touched it (newest manifest file
-    first); a portal never crawled has none."""
+    first); a portal never crawled has none. Only the runs that wrote some portal's latest rows are opened
+    (from the manifest state), not the whole history."""
+    from pipeline.state import ManifestState
+
     want, out = set(portal_ids), {}
-    files = sorted(manifest_dir(data_dir).glob("*.jsonl"), key=lambda f: f.stat().st_mtime, reverse=True)
+    touched = ManifestState(data_dir).files_of(want)
+    files = sorted((f for f in manifest_dir(data_dir).glob("*.jsonl") if f.stem in touched),
+                   key=lambda f: f.stat().st_mtime, reverse=True)
     for path in files:
         if path.stem == exclude_run or len(out) == len(want):
             continue
