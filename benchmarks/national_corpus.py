@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
@@ -163,12 +164,20 @@ def _scale_check(check: dict, k: int) -> dict:
     return check
 
 
-def generate(year: int, n_reports: int, templates: list[Template], seed: int = 2023, start: int = 0,
-             agency_year: int | None = None) -> Iterator[tuple[dict, dict, dict]]:
-    """(manifest row, parse result, truth row) for ``n_reports`` documents of one report year.
+@dataclass(frozen=True)
+class _Doc:
+    """One generated report before its rows are made: its template, scale, manifest row, report record and
+    the truth columns that do not depend on the rows."""
 
-    Agency ``i`` is the same agency in every year generated with the same ``agency_year`` (the latest
-    year of the corpus: its divisions) and seed, so year Y and Y-1 exercise the cross-year identities."""
+    tpl: Template
+    k: int
+    row: dict
+    report: dict
+    truth: dict
+
+
+def _docs(year: int, n_reports: int, templates: list[Template], seed: int, start: int,
+          agency_year: int | None) -> Iterator[_Doc]:
     by_gen: dict[str, list[Template]] = {}
     for tpl in templates:
         by_gen.setdefault(tpl.generation, []).append(tpl)
@@ -191,19 +200,94 @@ def generate(year: int, n_reports: int, templates: list[Template], seed: int = 2
                "portal_id": f"portal-{code}", "content_sha256": sha, "raw_path": f"raw/{sha[:2]}/{sha}",
                "fetched_at": f"{publish_start.isoformat()}T00:00:00Z", "kind": "report", "parent_url": None,
                "site_domain": url.split("/")[2]}
-        facts = [_scale_fact(f, k, sha, url) for f in tpl.result["facts"]]
-        checks = [_scale_check(c, k) for c in tpl.result["checks"]]
-        result = {"report": rep, "facts": facts, "checks": checks}
         row = {"url": url, "portal_id": rep["portal_id"], "fetched_at": rep["fetched_at"], "outcome": "stored",
                "kind": "report", "status": 200, "content_type": MEDIA[Path(tpl.name).suffix], "sha256": sha,
                "raw_path": rep["raw_path"], "title": title, "publish_date": published}
-        apply_new = sum(f["value"] for f in facts if f.get("indicator") == "apply.new"
-                        and f.get("applicant_type") in ("total", "na") and f.get("value") is not None)
         truth = {"source_url": url, "report_year": year, "agency_name": agency, "region_code": code,
                  "province": province, "template": tpl.name, "template_generation": rep.get("template_generation"),
                  "source_format": rep.get("source_format"), "parse_status": rep.get("parse_status"), "scale": k,
-                 "n_facts": len(facts), "apply_new_total": float(apply_new)}
-        yield row, result, truth
+                 "n_facts": len(tpl.result["facts"])}
+        yield _Doc(tpl, k, row, rep, truth)
+
+
+def generate(year: int, n_reports: int, templates: list[Template], seed: int = 2023, start: int = 0,
+             agency_year: int | None = None) -> Iterator[tuple[dict, dict, dict]]:
+    """(manifest row, parse result, truth row) for ``n_reports`` documents of one report year: the
+    reference (dicts); ``write_parsed_store`` makes the same rows as Arrow columns (``_Columns``).
+
+    Agency ``i`` is the same agency in every year generated with the same ``agency_year`` (the latest
+    year of the corpus: its divisions) and seed, so year Y and Y-1 exercise the cross-year identities."""
+    for d in _docs(year, n_reports, templates, seed, start, agency_year):
+        sha, url = d.row["sha256"], d.row["url"]
+        facts = [_scale_fact(f, d.k, sha, url) for f in d.tpl.result["facts"]]
+        checks = [_scale_check(c, d.k) for c in d.tpl.result["checks"]]
+        apply_new = sum(f["value"] for f in facts if f.get("indicator") == "apply.new"
+                        and f.get("applicant_type") in ("total", "na") and f.get("value") is not None)
+        yield d.row, {"report": d.report, "facts": facts, "checks": checks}, {**d.truth, "apply_new_total": float(apply_new)}
+
+
+class _Columns:
+    """The facts and checks of generated reports made as Arrow columns: each template's rows converted once
+    (``pipeline.parsed_store`` row tables), then per batch concatenated, re-keyed (url, source_url,
+    content_sha256) and scaled with vector arithmetic — the rows ``generate`` makes, without a dict per fact."""
+
+    def __init__(self, templates: list[Template]) -> None:
+        from pipeline.parsed_store import ROW_COLUMNS, _rows_table
+
+        self.facts: dict[str, pa.Table] = {}
+        self.checks: dict[str, pa.Table] = {}
+        self.scaled: dict[str, np.ndarray] = {}  # per fact of the template: its value is scaled
+        self.apply_new: dict[str, tuple[float, float]] = {}  # (scaled, unscaled) sums of apply.new totals
+        self.raw_bit = 1 << [n for n, _ in ROW_COLUMNS["facts"]].index("value_raw")
+        for tpl in templates:
+            facts = tpl.result["facts"]
+            if any(isinstance(f.get("value"), bool) for f in facts):
+                raise ValueError(f"template {tpl.name}: a boolean fact value (generate would scale it as a number)")
+            self.facts[tpl.name] = _rows_table("facts", [("", [_scale_fact(f, 1, "", "") for f in facts])])
+            self.checks[tpl.name] = _rows_table("checks", [("", tpl.result["checks"])])
+            scaled = [f.get("unit") in SCALED_UNITS and isinstance(f.get("value"), (int, float)) for f in facts]
+            self.scaled[tpl.name] = np.array(scaled, dtype=bool)
+            totals = [(s, f["value"]) for f, s in zip(facts, scaled, strict=True) if f.get("indicator") == "apply.new"
+                      and f.get("applicant_type") in ("total", "na") and f.get("value") is not None]
+            self.apply_new[tpl.name] = (sum(v for s, v in totals if s), sum(v for s, v in totals if not s))
+
+    def truth(self, doc: _Doc) -> dict:
+        scaled, unscaled = self.apply_new[doc.tpl.name]
+        return {**doc.truth, "apply_new_total": float(scaled * doc.k + unscaled)}
+
+    def rows(self, docs: list[_Doc]) -> dict[str, pa.Table]:
+        urls = pa.array([d.row["url"] for d in docs], pa.string())
+        ks = np.array([d.k for d in docs], dtype=np.float64)
+        out = {}
+        for table, tables in (("facts", self.facts), ("checks", self.checks)):
+            rows = pa.concat_tables([tables[d.tpl.name] for d in docs]).combine_chunks()
+            owner = np.repeat(np.arange(len(docs)), [tables[d.tpl.name].num_rows for d in docs])
+            k = ks[owner]
+            rows = rows.set_column(0, "url", urls.take(pa.array(owner)))
+            if table == "facts":
+                for name in ("source_url", "content_sha256"):
+                    column = urls if name == "source_url" else pa.array([d.row["sha256"] for d in docs], pa.string())
+                    rows = rows.set_column(rows.schema.get_field_index(name), name, column.take(pa.array(owner)))
+                scale = np.concatenate([self.scaled[d.tpl.name] for d in docs]) & (k != 1)
+                value = rows["value"].to_numpy(zero_copy_only=False)
+                value = np.where(scale, value * k, value)
+                rows = rows.set_column(rows.schema.get_field_index("value"), "value",
+                                       pa.array(value, pa.float64(), mask=rows["value"].is_null().to_numpy(
+                                           zero_copy_only=False)))
+                raw = np.array(rows["value_raw"].to_pylist(), dtype=object)
+                raw[scale] = [f"{v:g}" for v in value[scale].tolist()]
+                rows = rows.set_column(rows.schema.get_field_index("value_raw"), "value_raw", pa.array(raw, pa.string()))
+                absent = rows["_absent"].to_numpy(zero_copy_only=False)
+                rows = rows.set_column(rows.schema.get_field_index("_absent"), "_absent",
+                                       pa.array(np.where(scale, absent & ~self.raw_bit, absent), pa.int64()))
+            else:
+                for name in ("expected", "observed"):
+                    column = rows[name]
+                    rows = rows.set_column(rows.schema.get_field_index(name), name,
+                                           pa.array(column.to_numpy(zero_copy_only=False) * k, pa.float64(),
+                                                    mask=column.is_null().to_numpy(zero_copy_only=False)))
+            out[table] = rows
+        return out
 
 
 def write_parsed_store(data_dir: Path, years: dict[int, int], templates: list[Template], seed: int = 2023,
@@ -231,29 +315,34 @@ def write_parsed_store(data_dir: Path, years: dict[int, int], templates: list[Te
 
 def _write_shard(data_dir: Path, part: dict[int, tuple[int, int]], agency_year: int, templates: list[Template],
                  seed: int, batch: int, shard: int) -> int:
-    """One process's share: agencies ``[start, stop)`` of each year."""
+    """One process's share: agencies ``[start, stop)`` of each year, ``batch`` documents per stored batch."""
     sys.path.insert(0, str(ROOT))
     from pipeline.parsed_store import ParsedStore
     from pipeline.publish import document_row
 
     store = ParsedStore(data_dir, batch_size=batch)
+    columns = _Columns(templates)
     written = 0
+
+    def flush(pending: list[_Doc]) -> None:
+        store.put_tables([(d.row["url"], d.row["sha256"], d.report,
+                           document_row({"report": d.report, "facts": d.tpl.result["facts"]})) for d in pending],
+                         columns.rows(pending))
+        truth_out.write_table(pa.Table.from_pylist([columns.truth(d) for d in pending], TRUTH_SCHEMA))
+
     with (data_dir / "manifest" / f"national-corpus-{shard}.jsonl").open("w", encoding="utf-8") as manifest, \
             pq.ParquetWriter(data_dir / f"truth-{shard}.parquet", TRUTH_SCHEMA, compression="zstd") as truth_out:
         for year, (start, stop) in sorted(part.items()):
-            pending: list[dict] = []
-            for row, result, truth in generate(year, stop - start, templates, seed, start=start,
-                                               agency_year=agency_year):
-                manifest.write(json.dumps(row, ensure_ascii=False) + "\n")
-                store.put(row["url"], row["sha256"], result, document_row(result))
-                pending.append(truth)
+            pending: list[_Doc] = []
+            for doc in _docs(year, stop - start, templates, seed, start, agency_year):
+                manifest.write(json.dumps(doc.row, ensure_ascii=False) + "\n")
+                pending.append(doc)
                 written += 1
                 if len(pending) >= batch:
-                    truth_out.write_table(pa.Table.from_pylist(pending, TRUTH_SCHEMA))
+                    flush(pending)
                     pending = []
             if pending:
-                truth_out.write_table(pa.Table.from_pylist(pending, TRUTH_SCHEMA))
-    store.commit()
+                flush(pending)
     store.close()
     return written
 

@@ -244,18 +244,37 @@ class ParsedStore:
         if not self._pending:
             self._db()
             return
-        batch = f"{time.time_ns():020d}-{os.getpid()}"
         pending, self._pending = self._pending, {}
         docs = [{"url": url, "sha256": sha, "parser_version": version, "report_year": _year(result),
                  "summary": _dumps(summary) if summary is not None else None, "report": _dumps(result.get("report"))}
                 for url, (sha, version, result, summary) in pending.items()]
+        self._write_batch(docs, {table: _rows_table(table, ((url, result.get(table))
+                                                            for url, (_, _, result, _) in pending.items()))
+                                 for table in ("facts", "checks")})
+
+    def put_tables(self, documents: list[tuple[str, str, dict, dict | None]], rows: dict[str, pa.Table]) -> None:
+        """Store one batch already in columns, committed at once: ``documents`` as (url, sha256, report
+        record, summary) and ``rows["facts" | "checks"]`` in ``ROW_SCHEMAS`` (keyed by url and ord) — for a
+        writer that makes its rows as Arrow columns (the national corpus), with no dict per fact."""
+        self.commit()
+        version = parser_version()
+        docs = [{"url": url, "sha256": sha, "parser_version": version, "report_year": _year({"report": report}),
+                 "summary": _dumps(summary) if summary is not None else None, "report": _dumps(report)}
+                for url, sha, report, summary in documents]
+        if docs:
+            self._write_batch(docs, {t: rows[t].select(ROW_SCHEMAS[t].names).cast(ROW_SCHEMAS[t])
+                                     for t in ("facts", "checks")})
+
+    def _write_batch(self, docs: list[dict], rows: dict[str, pa.Table]) -> None:
+        """One batch's files (``documents`` last: a batch without it is never read), then its index rows."""
+        batch = f"{time.time_ns():020d}-{os.getpid()}"
         for table in ("facts", "checks"):
-            _write(self.root / table / f"{batch}.parquet",
-                   _rows_table(table, ((url, result.get(table)) for url, (_, _, result, _) in pending.items())))
+            _write(self.root / table / f"{batch}.parquet", rows[table])
         _write(self.root / "documents" / f"{batch}.parquet", pa.Table.from_pylist(docs, DOCUMENTS_SCHEMA))
+        urls = [d["url"] for d in docs]
         conn = self._db()
         conn.execute("BEGIN IMMEDIATE")
-        old = self._batches_of(list(pending))
+        old = self._batches_of(urls)
         conn.executemany(_UPSERT, ((d["url"], d["sha256"], d["parser_version"], d["report_year"], batch, d["summary"])
                                    for d in docs))
         conn.execute("INSERT OR REPLACE INTO batches VALUES (?, ?)", (batch, len(docs)))

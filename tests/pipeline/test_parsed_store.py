@@ -192,3 +192,33 @@ def test_compaction_rewrites_mostly_superseded_batches_and_keeps_every_result(tm
         f"http://a.test/{i}": int(i < 7) for i in range(10)}
     assert store.entry("http://a.test/9")["sha256"] == "a" * 64
     assert store.compact() == 0
+
+
+def test_rows_put_as_columns_read_back_as_the_dict_results(tmp_path):
+    """``put_tables`` (the national corpus's columnar writer: template rows re-keyed and scaled as Arrow
+    columns) stores exactly what ``put`` stores for the same generated results (benchmarks.national_corpus)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from national_corpus import Template, generate, write_parsed_store
+
+    from pipeline.process import process_document
+    from pipeline.publish import document_row
+
+    url, (name, media) = next(iter(PAGES.items()))
+    row = {"url": url, "portal_id": "pingtan", "sha256": "0" * 64, "kind": "report", "content_type": media}
+    res = process_document((FIXTURES / name).read_bytes(), row, None, None, enrich=False)
+    templates = [Template(name, res["report"]["template_generation"], res)]
+    ref = ParsedStore(tmp_path / "ref")
+    for year in (2021, 2022):
+        for _, result, _ in generate(year, 12, templates, seed=5, agency_year=2022):
+            ref.put(result["report"]["source_url"], result["report"]["content_sha256"], result, document_row(result))
+    ref.commit()
+    write_parsed_store(tmp_path / "cols", {2021: 12, 2022: 12}, templates, seed=5, batch=5, workers=1)
+    cols = ParsedStore(tmp_path / "cols")
+    assert len(cols.batch_ids()) == 6  # 12 documents of each year in batches of 5
+    for year in (2021, 2022):
+        want = sorted(ref.iter_year(year), key=lambda r: r["report"]["source_url"])
+        got = sorted(cols.iter_year(year), key=lambda r: r["report"]["source_url"])
+        assert len(got) == 12 and got == want
+        assert any(f["value_raw"] != t["value_raw"] for g, w in zip(got, want, strict=True)
+                   for f, t in zip(g["facts"], res["facts"], strict=True))  # scaled: not the template's figures
+    assert cols.summaries(sorted(cols.urls())) == ref.summaries(sorted(ref.urls()))
