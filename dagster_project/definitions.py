@@ -28,7 +28,8 @@ def _env_int(name: str) -> dg.EnvVar | None:
 
 resource = NianbaoResource(data_dir=_env("NIANBAO_DATA", "data"), registry_path=_env("NIANBAO_REGISTRY"),
                            contact=_env("NIANBAO_CONTACT"), proxy=_env("NIANBAO_PROXY"),
-                           backfill_to=_env_int("NIANBAO_BACKFILL_TO"))
+                           backfill_to=_env_int("NIANBAO_BACKFILL_TO"), raw_uri=_env("NIANBAO_RAW_URI"),
+                           dataset_uri=_env("NIANBAO_DATASET_URI"))
 
 defs = dg.Definitions(
     assets=[crawl, parsed_documents, documents, dataset, coverage],

@@ -4,7 +4,9 @@ The same assets run on the demo portal (tests, ``nianbao demo``) and on real por
 this configuration changes. ``definitions.py`` binds the fields to environment variables with
 ``dg.EnvVar`` (resolved when a run starts, shown as such in the UI): NIANBAO_DATA (default ./data),
 NIANBAO_REGISTRY (no default: nothing is crawled until a registry is named), NIANBAO_CONTACT (required
-for real portals), NIANBAO_PROXY (the demo portal, demo registries only), NIANBAO_BACKFILL_TO.
+for real portals), NIANBAO_PROXY (the demo portal, demo registries only), NIANBAO_BACKFILL_TO, and
+NIANBAO_RAW_URI / NIANBAO_DATASET_URI (the raw store and the dataset on object storage, e.g.
+``s3://bucket/nianbao/raw``; default ``<data>/raw`` and ``<data>/dataset``, see ``pipeline.locations``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from pipeline import locations
 from spiders import registry
 from spiders.run import CrawlRefused, load_registry, select_portals
 
@@ -27,14 +30,24 @@ class NianbaoResource(dg.ConfigurableResource):
     proxy: str | None = Field(default=None, description="the demo portal's address (demo registries only)")
     portal_ids: list[str] = Field(default=[], description="crawl only these portals (default: all of the registry)")
     backfill_to: int | None = Field(default=None, description="page whole columns back to this report year")
+    raw_uri: str | None = Field(default=None, description="raw store: a folder or s3://bucket/prefix?endpoint_override=… "
+                                                          "(default <data_dir>/raw)")
+    dataset_uri: str | None = Field(default=None, description="published dataset: a folder or s3://bucket/prefix?… "
+                                                              "(default <data_dir>/dataset)")
 
     @property
     def data(self) -> Path:
         return Path(self.data_dir).resolve()
 
     @property
-    def dataset_root(self) -> Path:
-        return self.data / "dataset"
+    def raw_root(self) -> Path | str:
+        """The raw store: a local folder, or a URI (``s3://…``) when ``raw_uri`` names object storage."""
+        return locations.raw_root(self.data, self.raw_uri)
+
+    @property
+    def dataset_root(self) -> Path | str:
+        """The published dataset: a local folder, or a URI (``s3://…``) when ``dataset_uri`` names object storage."""
+        return locations.dataset_root(self.data, self.dataset_uri)
 
     def portals(self) -> dict[str, registry.Portal]:
         """The portals to crawl; ``dg.Failure`` with the fix when none may be contacted."""

@@ -14,8 +14,10 @@ import pyarrow.parquet as pq
 
 from .assemble import DOCS_PER_BUCKET, YEAR_TABLES, assemble_rows, enrich_results, stream_year
 from .dataset import discard, promote, stage_year
+from .locations import dataset_root as dataset_location
+from .locations import raw_root as raw_location
 from .parsed_store import ParsedStore
-from .rawstore import CorruptRawDocument, RawStore
+from .rawstore import CorruptRawDocument, RawStore, ext_of
 from .state import ManifestState, is_stored
 from .version import changed_parts, parser_version
 from .worker import BudgetedWorker, ParsePool  # children with a time/memory budget per document
@@ -53,7 +55,8 @@ class _Job:
     old: dict | None  # the document's index entry before this run
 
 
-def parse_new(data_dir: str | Path, workers: int | None = None, batch_size: int = 200) -> ParseRun:
+def parse_new(data_dir: str | Path, workers: int | None = None, batch_size: int = 200, *,
+              raw_root: str | Path | None = None) -> ParseRun:
     """Parse every stored document whose bytes or parser version changed since the last run.
 
     ``workers`` children (default ``NIANBAO_PARSE_WORKERS``, 2) parse at once, each document within the
@@ -61,10 +64,11 @@ def parse_new(data_dir: str | Path, workers: int | None = None, batch_size: int 
     loses at most the batch in flight and the next run parses only what is not committed. Reports are
     parsed before attachments, which read their parent page's report from the store. Nothing of a document
     is kept once it is committed: memory does not grow with the run. The cached result is registry-free
-    (``enrich=False``): who/where is added at assembly."""
+    (``enrich=False``): who/where is added at assembly. The bytes are read from ``raw_root`` (a folder or
+    an ``s3://`` URI; default ``NIANBAO_RAW_URI``, else ``<data>/raw``)."""
     run = ParseRun()
     data_dir = Path(data_dir)
-    state, raw = ManifestState(data_dir), RawStore(data_dir / "raw")
+    state, raw = ManifestState(data_dir), RawStore(raw_location(data_dir, raw_root and str(raw_root)))
     parsed = ParsedStore(data_dir, batch_size)
     try:
         state.refresh()
@@ -129,7 +133,7 @@ def _parse_one(raw: RawStore, worker: BudgetedWorker, job: _Job) -> tuple[str, d
     by ``worker``'s child. ``missing_raw`` / ``corrupt_raw`` when the bytes are not (intact) in the store."""
     row = job.row
     try:
-        data = raw.get(row["sha256"])
+        data = raw.get(row["sha256"], ext_of(row.get("raw_path")))  # one GET on object storage
     except CorruptRawDocument as exc:
         return "corrupt_raw", {"reason": str(exc)}
     except FileNotFoundError:
@@ -250,10 +254,11 @@ class YearPublication:
 
 
 def publish_year(data_dir: str | Path, year: int, portals: dict[str, dict] | None = None, *,
-                 docs_per_bucket: int = DOCS_PER_BUCKET) -> YearPublication:
+                 docs_per_bucket: int = DOCS_PER_BUCKET, dataset_root: str | Path | None = None) -> YearPublication:
     """Stage → check → promote one report year: stream its rows from the parsed store into staging
     (``pipeline.assemble.stream_year``: memory does not grow with the year), run the year checks on the
-    staged files, and replace the published year only when no blocking check failed."""
+    staged files, and replace the published year only when no blocking check failed. The dataset is
+    ``dataset_root`` (a folder or an ``s3://`` URI; default ``NIANBAO_DATASET_URI``, else ``<data>/dataset``)."""
     data_dir = Path(data_dir)
     store = ParsedStore(data_dir)
     # Documents of the two years no longer stored (withdrawn): looked up in the manifest's current state a
@@ -277,7 +282,7 @@ def publish_year(data_dir: str | Path, year: int, portals: dict[str, dict] | Non
                            docs_per_bucket=docs_per_bucket, work_dir=data_dir)
     try:
         # Facts and checks first: the reports' check counts come from the checks.
-        staged = stage_year(data_dir / "dataset", year,
+        staged = stage_year(dataset_location(data_dir, dataset_root and str(dataset_root)), year,
                             {t: counted(t, streamed.tables[t]) for t in ("facts", "checks", "reports", "sources")})
     finally:
         streamed.close()

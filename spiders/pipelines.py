@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 
 from pipeline.decode import declared_charsets, decode
+from pipeline.locations import raw_root
 from pipeline.manifest import ManifestRow, ManifestWriter
 from pipeline.rawstore import RawStore, extension_for
 
@@ -47,7 +48,7 @@ def failure_outcome(outcome: str, reason: str | None) -> str:
 class RawStorePipeline:
     def __init__(self, data_dir: str, run_id: str, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.store = RawStore(f"{data_dir}/raw")
+        self.store = RawStore(raw_root(data_dir))  # <data>/raw, or NIANBAO_RAW_URI (e.g. s3://bucket/raw)
         self.manifest = ManifestWriter(data_dir, run_id)
         self.stats = crawler.stats
         self.failed: str | None = None  # the first write error; nothing is written after it
@@ -98,7 +99,9 @@ class RawStorePipeline:
             self._write(item)
         except OSError as exc:
             what = "manifest" if isinstance(item, (Unchanged, ListingPage, FetchFailure)) else "raw store or manifest"
-            self.write_failed(f"could not write the {what} under {self.store.root.parent}: {exc}")
+            data = self.manifest.path.parent.parent
+            where = data if self.store.local else f"{data} or {self.store.root}"
+            self.write_failed(f"could not write the {what} under {where}: {exc}")
         return item
 
     def _write(self, item: object) -> None:

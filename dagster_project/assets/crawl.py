@@ -22,6 +22,7 @@ from pipeline.crawl_health import (
     run_rows,
     stored_counts,
 )
+from pipeline.locations import RAW_ENV
 from pipeline.version import folder_version
 
 from ..resources import NianbaoResource
@@ -96,7 +97,9 @@ def crawl(context: dg.AssetExecutionContext, nianbao: NianbaoResource):
             warnings.simplefilter("ignore", dg.PreviewWarning)
             with dg.open_pipes_session(context=context, context_injector=dg.PipesTempFileContextInjector(),
                                        message_reader=dg.PipesTempFileMessageReader()) as session:
-                proc = subprocess.run(cmd, env={**os.environ, **session.get_bootstrap_env_vars()})
+                # the spider's item pipeline stores the bytes where the resource says (pipeline.locations)
+                env = {**os.environ, RAW_ENV: str(nianbao.raw_root), **session.get_bootstrap_env_vars()}
+                proc = subprocess.run(cmd, env=env)
         messages = [m for m in session.get_custom_messages() if isinstance(m, dict)]
         refused = [m[key] for m in messages for key in ("refused", "write_error") if key in m]
         if refused or proc.returncode != 0 or not stats_path.exists():

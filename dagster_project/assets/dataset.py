@@ -57,7 +57,7 @@ def dataset(context: dg.AssetExecutionContext, nianbao: NianbaoResource):
     if selected != set(YEAR_TABLES):
         context.log.warning("%s selected: the year's four tables are written together (%s)", sorted(selected),
                             ", ".join(YEAR_TABLES))
-    pub = publish_year(nianbao.data, year, nianbao.registry_records())
+    pub = publish_year(nianbao.data, year, nianbao.registry_records(), dataset_root=nianbao.dataset_root)
     selected_checks = {key.name for key in context.selected_asset_check_keys}
     results = [dg.AssetCheckResult(check_name=c.check.name, asset_key=c.check.table, passed=c.passed,
                                    severity=dg.AssetCheckSeverity.ERROR if c.check.blocking else dg.AssetCheckSeverity.WARN,

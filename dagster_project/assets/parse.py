@@ -8,6 +8,7 @@ import dagster as dg
 import pyarrow.parquet as pq
 
 from pipeline.coverage import write_coverage, write_documents
+from pipeline.dataset import current_path
 from pipeline.publish import document_log, parse_new
 from pipeline.schema import COVERAGE, DOCUMENTS
 from pipeline.version import assembly_version, components, parser_version
@@ -27,7 +28,7 @@ from .schemas import column_schema
 )
 def parsed_documents(context: dg.AssetExecutionContext, nianbao: NianbaoResource) -> dg.MaterializeResult:
     """Parse every stored document that is new, changed, or parsed by another parser version."""
-    run = parse_new(nianbao.data)
+    run = parse_new(nianbao.data, raw_root=nianbao.raw_root)
     failures = "\n".join(f"| {f['url']} | {f['status']} | {f['reason']} |" for f in run.failures[:50])
     if run.reparsed:
         context.log.info("re-parsed %d document(s) made by an older parser (changed: %s)",
@@ -57,7 +58,8 @@ def parsed_documents(context: dg.AssetExecutionContext, nianbao: NianbaoResource
 def documents(nianbao: NianbaoResource) -> dg.MaterializeResult:
     """Rewrite the document log from the parse index and the manifest."""
     path = write_documents(nianbao.data, nianbao.dataset_root, document_log(nianbao.data))
-    statuses = Counter(pq.read_table(path, columns=["parse_status"])["parse_status"].to_pylist())
+    fs, _ = current_path(nianbao.dataset_root)  # None on local disk; the object store's filesystem otherwise
+    statuses = Counter(pq.read_table(str(path), columns=["parse_status"], filesystem=fs)["parse_status"].to_pylist())
     return dg.MaterializeResult(metadata={"dagster/row_count": sum(statuses.values()),
                                           "path": dg.MetadataValue.path(str(path)),
                                           "by_parse_status": {str(k): v for k, v in statuses.items()}})

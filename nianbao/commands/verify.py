@@ -23,6 +23,7 @@ STALE_TEMP_SECONDS = 3600  # a temporary file younger than this may belong to a 
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from pipeline.locations import raw_root
     from pipeline.manifest import DONE_OUTCOMES
     from pipeline.rawstore import RawStore
     from pipeline.state import ManifestState
@@ -31,7 +32,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not data.is_dir():
         err(f"{data}: no such data directory")
         return EXIT_BAD_INPUT
-    store = RawStore(data / "raw")
+    store = RawStore(raw_root(data))  # <data>/raw, or NIANBAO_RAW_URI (object storage)
     store_problems = list(store.check())
     bad_files = {p.path for p in store_problems if p.problem == "corrupt"}
     state = ManifestState(data)  # the latest row per URL, current with every manifest line; rejected lines kept
@@ -53,7 +54,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"manifest\t{mp}")
     for row, why in lost:
         print(f"{why}\t{row['url']}\t{row['sha256']}")
-    n_raw = sum(1 for p in (data / "raw").rglob("*") if p.is_file()) if (data / "raw").is_dir() else 0
+    n_raw = sum(1 for _ in store.files())
     total = len(store_problems) + len(manifest_problems) + len(lost)
     print(f"verify: {n_raw} raw files, {n_urls} URLs in the manifest; {len(bad_files)} corrupt files, "
           f"{len(manifest_problems)} rejected manifest lines, {len(lost)} stored documents missing or corrupt")

@@ -13,25 +13,6 @@ YEAR = 2021
 
 
 @pytest.fixture(scope="module")
-def s3_server():
-    """An S3 endpoint on 127.0.0.1 (moto server) and a pyarrow S3FileSystem with a fresh bucket."""
-    server_mod = pytest.importorskip("moto.server", reason="moto[server] not installed: pip install -e '.[deploy]'")
-    from pyarrow import fs
-
-    server = server_mod.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    s3fs = fs.S3FileSystem(access_key="testing", secret_key="testing", region="us-east-1",
-                           endpoint_override=f"{host}:{port}", scheme="http", allow_bucket_creation=True)
-    s3fs.create_dir("nianbao")
-    uri = f"s3://testing:testing@nianbao/{{}}?endpoint_override={host}:{port}&scheme=http&region=us-east-1"
-    try:
-        yield s3fs, uri
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
 def s3(s3_server):
     return s3_server[0]
 
