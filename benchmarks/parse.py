@@ -9,7 +9,10 @@ All three are timed in the same run over the same bytes (every real HTML fixture
 the generated corpus), best of several interleaved passes. Before it, a `fixtures:` line times the whole
 per-document step (pipeline.process.process_document) over every real fixture in every form (archive
 text, markdown, PDF, DOCX, DOC, XLS; scans and images too unless --quick), cold then warm in a fresh
-process. lxml and read_html cannot read those forms, so they are not in the ratios.
+process. lxml and read_html cannot read those forms, so they are not in the ratios. Before that, a `pdf:` line
+times the same step over every PDF fixture and the demo portal's attachment PDFs with the PDFium-first PDF
+reader and with the reader forced onto pdfplumber, and counts the documents whose facts agree:
+    pdf: docs=<n> pdfplumber_s=<n> pdfium_s=<n> speedup=<pdfplumber / pdfium> same_facts=<n>/<n>
 """
 
 from __future__ import annotations
@@ -196,6 +199,48 @@ def _cold_and_warm(paths: list[str]) -> tuple[float, float, dict[str, float]]:
     return cold, warm, per
 
 
+def pdf_docs(quick: bool) -> list[tuple[str, bytes]]:
+    """The PDFs of the pdf: line: every real PDF fixture (the scan only without --quick: OCR) and the demo
+    portal's attachment PDFs (ruled tables as the demo serves them): one per generation and g0 form with
+    --quick, every year 2012-2023 otherwise."""
+    from nianbao.demo_portal.attachments import report_pdf
+    from nianbao.demo_portal.content import generated_report
+
+    docs = [(p.name, p.read_bytes()) for p in sorted(FIXTURES.rglob("*.pdf")) if not (quick and "scan" in p.name)]
+    years = [(2012, 0), (2013, 1), (2016, 0), (2020, 0), (2022, 0)] if quick else [
+        (y, s) for y in range(2012, 2024) for s in ((0, 1) if y <= 2013 else (0,))]
+    agencies = ("演示市公安局", "演示县人民政府", "演示市教育局")
+    for y, seed in years:
+        docs.append((f"demo-{y}-{seed}.pdf", report_pdf(tuple(generated_report(agencies[y % 3], y, seed)))))
+    return docs
+
+
+def _pdf_engines(docs: list[tuple[str, bytes]], repeats: int) -> tuple[dict[str, float], int]:
+    """The whole per-document step over the PDFs with the PDFium-first reader and with the reader forced
+    onto pdfplumber (the reader before issue 12), best of ``repeats`` interleaved passes; and on how many
+    documents both give the same facts (indicator, applicant, value)."""
+    from pipeline.process import process_document
+    from pipeline.readers import pdf
+
+    best = {"pdfplumber": float("inf"), "pdfium": float("inf")}
+    facts: dict[str, list[set]] = {k: [] for k in best}
+    engine = pdf.ENGINE
+    try:
+        for rep in range(repeats):
+            for name in best:
+                pdf.ENGINE = name
+                t0 = time.perf_counter()
+                out = [process_document(data, {"url": f"http://fixtures.test/pdf/{n}"}) for n, data in docs]
+                best[name] = min(best[name], time.perf_counter() - t0)
+                if rep == 0:
+                    facts[name] = [{(f["table_id"], f["indicator"], f.get("applicant_type"), str(f["value"]))
+                                    for f in r["facts"]} for r in out]
+    finally:
+        pdf.ENGINE = engine
+    same = sum(a == b for a, b in zip(facts["pdfplumber"], facts["pdfium"], strict=True))
+    return best, same
+
+
 def _time(fns: dict, docs: list[bytes], repeats: int) -> dict[str, float]:
     """Best of `repeats` interleaved passes per method: the machine is shared, the minimum is the signal."""
     best = {k: float("inf") for k in fns}
@@ -257,6 +302,11 @@ def main(argv: list[str] | None = None) -> int:
     for suffix in sorted(per, key=per.get, reverse=True):
         print(f"  {suffix or '(none)':10} {counts[suffix]:4d} docs  warm {per[suffix]:7.2f} s  "
               f"{per[suffix] / counts[suffix] * 1000:8.1f} ms/doc")
+    pdfs = pdf_docs(args.quick)
+    _pdf_engines(pdfs[:1], 1)  # warm: label/template caches and both readers' imports
+    pdf_t, same = _pdf_engines(pdfs, 2)
+    print(f"pdf: docs={len(pdfs)} pdfplumber_s={pdf_t['pdfplumber']:.2f} pdfium_s={pdf_t['pdfium']:.2f} "
+          f"speedup={pdf_t['pdfplumber'] / pdf_t['pdfium']:.2f} same_facts={same}/{len(pdfs)}")
     print(f"fixtures: docs={len(paths)} cold_s={cold:.2f} warm_s={warm:.2f} warm_docs_per_s={len(paths) / warm:.1f}"
           f" ocr={'no (--quick)' if args.quick else 'yes'}")
     print(
