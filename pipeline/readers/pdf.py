@@ -365,11 +365,16 @@ def _read_pdfium(data: bytes, page_texts: list, page_tables: list, has_images: l
         has_images[:] = [False] * count
         rest = []
         for i in range(count):
+            handle = None
             try:
-                page = _pdfium_page(pdf[i])
+                handle = pdf[i]
+                page = _pdfium_page(handle)
             except Exception:  # _Unsupported, or a page PDFium fails on: pdfplumber reads it
                 rest.append(i)
                 continue
+            finally:
+                if handle is not None:
+                    handle.close()  # one page's objects in memory at a time
             has_images[i] = page.images
             page_texts[i], page_tables[i] = _page_result(page, i + 1, [])
             if page_texts[i] is None and page.chars:  # garbled: pdfminer decodes some fonts PDFium cannot
