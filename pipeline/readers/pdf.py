@@ -3,14 +3,16 @@
 Government PDFs made from WPS/Word often use CID fonts without a ToUnicode map, so a text layer can be
 "(cid:123)" placeholders or U+FFFD; scans have no text layer at all.
 
-PDFium (C++) parses a page about ten times faster than pdfminer (pure Python), which pdfplumber runs
-under. So each page is first read from PDFium's characters and path objects, laid out as pdfminer would
-see them (`_PdfiumPage`: the same char boxes and ruling edges), and handed to pdfplumber's own text
-layout and table finder — the grids and text are pdfplumber's algorithms, only the object source changes.
-A page falls back to pdfplumber's full pipeline when PDFium's view of it does not suffice, by this rule:
-the page is rotated or its boxes are offset (`_geometry_supported`), a character is rotated, skewed or
-mirrored (pdfminer boxes those differently), or its PDFium text is not usable (`text_is_usable`: pdfminer
-decodes some fonts PDFium cannot). A page where both fail is read by PDFium's own text extraction, then OCR.
+pdfminer (pure Python, under pdfplumber) spends most of a page's time interpreting its content stream;
+PDFium (C++) does that part natively. So each page is first read from PDFium's characters and path
+objects, boxed as pdfminer boxes them (`_PdfiumPage`: LTChar-like char boxes, pdfminer's line/rect/curve
+reading of each subpath, form XObjects included) and handed to pdfplumber's own text layout and table
+finder: text and grids come from pdfplumber's algorithms, only the object source changes. PDFium suffices
+for a page unless (the rule): the page is rotated or its media/crop boxes are not at the origin, a
+character is rotated, skewed or mirrored (pdfminer boxes those differently), or the page has characters
+but its text is not usable (`text_is_usable`: pdfminer decodes some fonts PDFium cannot). Only those pages
+go through pdfplumber; a file PDFium cannot open goes to pdfplumber whole, which words the error
+(encrypted / corrupt) as before. A page with no usable text either way gets PDFium's plain text, then OCR.
 ``ENGINE = "pdfplumber"`` forces the previous pdfplumber-first reader (the parity reference).
 """
 
