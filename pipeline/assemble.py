@@ -39,7 +39,7 @@ import shutil
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
@@ -53,6 +53,7 @@ from .numbers import CANONICAL_MONEY
 from .records import Report
 from .schema import FACTS, MONEY_DECIMAL, REPORTS, SOURCES, exact_money
 from .who import enrich_report
+from .xyear import _plan as _xyear_plan
 from .xyear import evaluate as evaluate_xyear
 from .xyear import evaluate_values, read_mask
 
@@ -286,18 +287,44 @@ def _set_portals(portals: dict[str, dict]) -> None:
     _PORTALS.update(portals)
 
 
-def _enriched(texts: list[str | None]) -> list[dict | None]:
-    """Stored report records (JSON) → checked and enriched with who/where; None for documents that are
-    not reports. Runs in a worker process: enrichment is the costly Python of assembly (~2 ms a report)."""
-    out: list[dict | None] = []
-    for text in texts:
+KEY_ROWS = pa.schema(list(KEY_SCHEMA) + [f for f in SLIM if f.name != "doc"])  # a key row before its doc
+
+
+@dataclass
+class _Enriched:
+    """One batch of stored report records, checked, enriched and reduced in a worker: the positions of the
+    year's reports in the batch, their own report keys, key rows and (when asked) full report rows."""
+
+    kept: list[int]
+    keys: list[str]
+    key_rows: pa.Table
+    full: pa.Table | None
+
+
+def _enriched(texts: list[str | None], year: int, full: bool) -> _Enriched:
+    """Stored report records (JSON) of a batch → the year's reports checked (``check_report``), enriched with
+    who/where and made into Arrow rows (``KEY_ROWS``, and ``REPORT_IN`` but ``doc`` when ``full``). Runs in
+    a worker process: enrichment is the costly Python of assembly (~2 ms a report)."""
+    kept, keys, slims, rows = [], [], [], []
+    for i, text in enumerate(texts):
         rep = json.loads(text) if text else None
         if not rep or rep.get("parse_status") not in REPORT_STATUSES:
-            out.append(None)
             continue
         check_report(rep)
-        out.append(enrich_report(rep, portal=_PORTALS.get(rep.get("portal_id"))))
-    return out
+        rep = enrich_report(rep, portal=_PORTALS.get(rep.get("portal_id")))
+        if rep.get("report_year") != year:
+            continue
+        kept.append(i)
+        key = version_key(rep)
+        keys.append(key["group_key"])
+        slims.append({**key, **{name: rep.get(name) for name in SLIM.names}})
+        if full:
+            rows.append(rep)
+    try:
+        return _Enriched(kept, keys, pa.Table.from_pylist(slims, KEY_ROWS),
+                         pa.Table.from_pylist(rows, REPORT_IN.remove(0)) if full else None)
+    except (pa.ArrowException, TypeError, ValueError) as exc:
+        raise Rejected(f"reports of {year}: a value outside its column's type: {exc}") from None
 
 
 class _Enricher:
@@ -307,18 +334,18 @@ class _Enricher:
     def __init__(self, portals: dict[str, dict], workers: int) -> None:
         self.portals, self.workers, self.pool = portals, workers, None
 
-    def map(self, batches: Iterable[tuple[pa.Table, list[str | None]]]) -> Iterator[tuple[pa.Table, list[dict | None]]]:
+    def map(self, batches: Iterable[pa.Table], year: int, full: bool) -> Iterator[tuple[pa.Table, _Enriched]]:
         if self.workers <= 1:
             _set_portals(self.portals)
-            for docs, texts in batches:
-                yield docs, _enriched(texts)
+            for docs in batches:
+                yield docs, _enriched(docs["report"].to_pylist(), year, full)
             return
         if self.pool is None:
             self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_set_portals, initargs=(self.portals,))
         window: deque = deque()
-        for docs, texts in batches:
-            window.append((docs, self.pool.submit(_enriched, texts)))
+        for docs in batches:
+            window.append((docs, self.pool.submit(_enriched, docs["report"].to_pylist(), year, full)))
             if len(window) > 2 * self.workers:
                 head, future = window.popleft()
                 yield head, future.result()
@@ -333,31 +360,19 @@ class _Enricher:
 
 
 def _read_reports(tables: Iterable[pa.Table], year: int, into: _Year, current: Callable[[pa.Array], pa.Array],
-                  enricher: _Enricher) -> Iterator[tuple[pa.Table, list[str]]]:
-    """Pass 1 over one year's documents: (full report rows, their own report keys) per batch, while the
-    key rows go into ``into``."""
-    batches = ((docs, docs["report"].to_pylist()) for docs in
-               (_keep(t.select(["url", "report"]), current(t["url"])) for t in tables))
-    for docs, reports in enricher.map(batches):
-        rows, keys, slims = [], [], []
-        for url, rep in zip(docs["url"].to_pylist(), reports, strict=True):
-            if rep is None or rep.get("report_year") != year:
-                continue
-            doc = len(into.docs)
-            into.docs[url] = doc
-            key = version_key(rep)
-            keys.append(key["group_key"])
-            slims.append({**key, **{name: rep.get(name) for name in SLIM.names}, "doc": doc,
-                          "report_year": rep.get("report_year")})
-            rows.append({**rep, "doc": doc})
-        if not slims:
+                  enricher: _Enricher, full: bool = True) -> Iterator[tuple[pa.Table | None, list[str]]]:
+    """Pass 1 over one year's documents: (full report rows — None unless ``full`` —, their own report
+    keys) per batch, while the key rows go into ``into``."""
+    batches = (_keep(t.select(["url", "report"]), current(t["url"])) for t in tables)
+    for docs, done in enricher.map(batches, year, full):
+        if not done.kept:
             continue
-        try:
-            into.keys.append(pa.Table.from_pylist(slims, pa.schema(list(KEY_SCHEMA) + list(SLIM))))
-            full = pa.Table.from_pylist(rows, REPORT_IN)
-        except (pa.ArrowException, TypeError, ValueError) as exc:
-            raise Rejected(f"reports of {year}: a value outside its column's type: {exc}") from None
-        yield full, keys
+        first = len(into.docs)
+        urls = docs["url"].take(pa.array(done.kept, pa.int64())).to_pylist()
+        into.docs.update(zip(urls, range(first, first + len(urls)), strict=True))
+        doc = pa.array(np.arange(first, first + len(urls)), pa.int64())
+        into.keys.append(done.key_rows.add_column(len(KEY_SCHEMA), "doc", doc))
+        yield (done.full.add_column(0, "doc", doc) if full else None), done.keys
 
 
 def _read_rows(tables: Iterable[pa.Table], kind: str, into: _Year,
@@ -389,6 +404,8 @@ CHECK_WORK = pa.schema([("doc", pa.int64()), ("ord", pa.int64()), ("part", pa.in
                         ("rule_id", pa.string()), ("applicant_type", pa.string()), ("severity", pa.string()),
                         ("status", pa.string()), ("passed", pa.bool_()), ("expected", pa.float64()),
                         ("observed", pa.float64()), ("detail", pa.string())])
+# What is read of the year before's facts: the cross-year values and the schema-level check's markers.
+XYEAR_READ = ["indicator", "applicant_type", "value", "_absent", "_extra"]
 XYEAR_SCHEMA = pa.schema([("doc", pa.int64()), ("indicator", pa.string()), ("applicant_type", pa.string()),
                           ("value", pa.float64())])
 
@@ -400,30 +417,114 @@ def _xyear_rows(rows: pa.Table) -> pa.Table:
 
 
 class _ByDoc:
-    """The cross-year facts of a year sorted by ``doc``, read back as values per document for a bucket's
-    documents at once (one Arrow take, one conversion)."""
+    """The cross-year facts of a year sorted by ``doc``; the rows of a bucket's documents are taken at once
+    (one Arrow take)."""
 
     def __init__(self, table: pa.Table) -> None:
-        table = table.sort_by("doc")
+        table = table.sort_by("doc")  # stable: a document's rows stay in stored order (the last value wins)
         for name in ("indicator", "applicant_type"):  # a few dozen distinct codes: kept as dictionary indices
             table = table.set_column(table.schema.get_field_index(name), name, pc.dictionary_encode(table[name]))
-        self.table = table
+        self.table = table.combine_chunks()
         self._docs = self.table["doc"].to_numpy()
 
-    def values(self, docs: list[int]) -> dict[int, dict[tuple[str, str], float]]:
-        out: dict[int, dict[tuple[str, str], float]] = {doc: {} for doc in docs}
-        if not docs or not len(self._docs):
-            return out
-        wanted = np.asarray(docs, dtype=np.int64)
+    def rows(self, docs: list[int]) -> pa.Table:
+        """The rows of ``docs`` (sorted by doc, each document's in stored order), codes as plain strings."""
+        wanted = np.unique(np.asarray(docs, dtype=np.int64))
         lo, hi = np.searchsorted(self._docs, wanted), np.searchsorted(self._docs, wanted + 1)
-        rows = np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)] or [[]])
-        if not len(rows):
-            return out
-        cols = self.table.take(pa.array(rows.astype(np.int64))).to_pydict()
+        counts = hi - lo
+        rows = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        out = self.table.take(pa.array(rows, pa.int64()))
+        for name in ("indicator", "applicant_type"):
+            out = out.set_column(out.schema.get_field_index(name), name, out[name].cast(pa.string()))
+        return out
+
+    def values(self, docs: list[int]) -> dict[int, dict[tuple[str, str], float]]:
+        """doc → (indicator, applicant type) → value, as ``pipeline.xyear.values`` has it."""
+        out: dict[int, dict[tuple[str, str], float]] = {doc: {} for doc in docs}
+        cols = self.rows(docs).to_pydict()
         for doc, indicator, applicant, value in zip(cols["doc"], cols["indicator"], cols["applicant_type"],
                                                     cols["value"], strict=True):
             out[doc][(indicator, applicant)] = float(value)
         return out
+
+
+class _CrossYear:
+    """The cross-year rules (``pipeline.xyear``) evaluated for all the pairs of a bucket at once: each
+    pair's values in a dense matrix (one column per (indicator, applicant) a rule reads), each rule side a
+    signed sum of columns in term order — the same floats, rows and order as ``xyear.evaluate_values`` per
+    pair. Rules with Σ-over-prefix terms are not in matrix form: ``vectorized`` is then False and the
+    caller evaluates pair by pair."""
+
+    def __init__(self) -> None:
+        plan = _xyear_plan()
+        self.vectorized = not any(t.prefix for _, _, lhs, rhs, _ in plan for t in lhs + rhs)
+        columns: dict[tuple[str, str], int] = {}
+        self.items = []  # (rule, expression, applicant, lhs, rhs); a side: [(sign, of the year before, column)]
+        for rule, expr, lhs, rhs, applicants in plan:
+            for app in applicants:
+                sides = [[(t.sign, bool(t.year), columns.setdefault((t.code, t.col or app), len(columns)))
+                          for t in side] for side in (lhs, rhs)]
+                self.items.append((rule, expr, app, *sides))
+        self.keys = pa.array([f"{code}\x1f{app}" for code, app in columns], pa.string())
+
+    def matrix(self, rows: pa.Table, row_of: dict[int, int], n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(values, present) of ``n`` matrix rows from xyear rows; ``row_of``: doc → matrix row."""
+        values = np.zeros((n, len(self.keys)))
+        present = np.zeros((n, len(self.keys)), dtype=bool)
+        if not rows.num_rows or not row_of:
+            return values, present
+        key = pc.binary_join_element_wise(rows["indicator"], rows["applicant_type"], "\x1f")
+        column = pc.index_in(key, value_set=self.keys)
+        doc = rows["doc"].to_numpy()
+        lookup = np.full(max(int(doc.max()), *row_of) + 1, -1, dtype=np.int64)
+        lookup[list(row_of)] = list(row_of.values())
+        row = lookup[doc]
+        keep = (row >= 0) & pc.is_valid(column).to_numpy(zero_copy_only=False)
+        row, column = row[keep], pc.fill_null(column, 0).to_numpy(zero_copy_only=False)[keep].astype(np.int64)
+        value = rows["value"].to_numpy(zero_copy_only=False)[keep]
+        cell = row * len(self.keys) + column
+        last = len(cell) - 1 - np.unique(cell[::-1], return_index=True)[1]  # a repeated fact: the last one wins
+        values[row[last], column[last]] = value[last]
+        present[row[last], column[last]] = True
+        return values, present
+
+    def evaluate(self, now: tuple[np.ndarray, np.ndarray], before: tuple[np.ndarray, np.ndarray],
+                 docs: np.ndarray, report_id: pa.Array, rank: np.ndarray) -> pa.Table:
+        """The cross-year check rows (``CHECK_WORK``) of pairs (``docs``: the current year's document of each
+        matrix row), pair by pair in rule order, as ``with_cross_year`` appends them."""
+        n = len(docs)
+        emit = np.zeros((n, len(self.items)), dtype=bool)
+        sums = np.zeros((2, n, len(self.items)))
+        for j, (_, _, _, lhs, rhs) in enumerate(self.items):
+            missing = np.zeros(n, dtype=bool)
+            for k, side in enumerate((lhs, rhs)):
+                total = np.zeros(n)
+                for sign, prev, column in side:
+                    values, present = before if prev else now
+                    total = total + sign * values[:, column]
+                    missing |= ~present[:, column]
+                sums[k, :, j] = total
+            emit[:, j] = ~missing
+        pair, item = np.nonzero(emit)  # pair-major, then rule order
+        ords = (np.cumsum(emit, axis=1) - 1)[pair, item]
+        observed, expected = sums[0, pair, item], sums[1, pair, item]
+        ok = np.abs(expected - observed) < 1e-6
+        rules = [self.items[j] for j in item.tolist()]
+        detail = [expr if good else f"{expr}: expected {e:g}, printed {o:g}"
+                  for (_, expr, _, _, _), good, e, o in zip(rules, ok.tolist(), expected.tolist(), observed.tolist(),
+                                                            strict=True)]
+        doc = docs[pair]
+        return pa.table({
+            "doc": pa.array(doc, pa.int64()), "ord": pa.array(ords, pa.int64()),
+            "part": pa.array(np.ones(len(pair), dtype=np.int8)), "rank": pa.array(rank[doc], pa.int64()),
+            "report_id": report_id.take(pa.array(doc, pa.int64())),
+            "rule_id": pa.array([r[0].rule_id for r in rules], pa.string()),
+            "applicant_type": pa.array([r[2] for r in rules], pa.string()),
+            "severity": pa.array([r[0].severity for r in rules], pa.string()),
+            "status": pa.array(np.where(ok, "passed", "failed").tolist(), pa.string()),
+            "passed": pa.array(ok, pa.bool_()), "expected": pa.array(expected, pa.float64()),
+            "observed": pa.array(observed, pa.float64()), "detail": pa.array(detail, pa.string()),
+        }, schema=CHECK_WORK)
 
 
 @dataclass
@@ -481,18 +582,26 @@ def _stream(store, year: int, current, enricher: _Enricher, n_docs: int, docs_pe
     this, before = _Year(), _Year()
     buckets = _Buckets(work, max(1, math.ceil(n_docs / docs_per_bucket)))
     own_keys: list[str] = []  # the year's documents: their own report key, by doc
-    for full, keys in _read_reports(store.year_tables(year, "documents"), year, this, current, enricher):
+    for full, keys in _read_reports(store.year_tables(year, "documents", ["report"]), year, this, current, enricher):
         own_keys.extend(keys)
         buckets.write("reports", full, _bucket_of(keys, buckets.n))
     doc_bucket = _bucket_of(own_keys, buckets.n)
-    for rows, doc in _read_rows(store.year_tables(year, "facts"), "facts", this, current):
-        xyear = _xyear_rows(rows)
-        buckets.write("xyear", xyear, doc_bucket[xyear["doc"].to_numpy()])
-        rows = rows.append_column("value_decimal", _money(rows))
-        buckets.write("facts", rows.drop_columns(["url", "_absent", "_extra"]), doc_bucket[doc])
-    for rows, doc in _read_rows(store.year_tables(year, "checks"), "checks", this, current):
-        buckets.write("checks", rows.drop_columns(["url", "_absent", "_extra"]), doc_bucket[doc])
-    buckets.close()
+    # The year before's reports are enriched in the workers while this process reads the year's facts and
+    # checks (Arrow and Parquet work that leaves a core free); a year without reports needs none of them.
+    with ThreadPoolExecutor(1) as background:
+        previous_reports = background.submit(deque, _read_reports(
+            store.year_tables(year - 1, "documents", ["report"]), year - 1, before, current, enricher, full=False),
+            0) if this.docs else None
+        for rows, doc in _read_rows(store.year_tables(year, "facts"), "facts", this, current):
+            xyear = _xyear_rows(rows)
+            buckets.write("xyear", xyear, doc_bucket[xyear["doc"].to_numpy()])
+            rows = rows.append_column("value_decimal", _money(rows))
+            buckets.write("facts", rows.drop_columns(["url", "_absent", "_extra"]), doc_bucket[doc])
+        for rows, doc in _read_rows(store.year_tables(year, "checks"), "checks", this, current):
+            buckets.write("checks", rows.drop_columns(["url", "_absent", "_extra"]), doc_bucket[doc])
+        buckets.close()
+        if previous_reports is not None:
+            previous_reports.result()
 
     keys = this.table()
     this.n_facts.extend([0] * (len(this.docs) - len(this.n_facts)))
@@ -501,9 +610,7 @@ def _stream(store, year: int, current, enricher: _Enricher, n_docs: int, docs_pe
     previous: dict[str | None, int] = {}
     xyear_before = XYEAR_SCHEMA.empty_table()
     if versions.chosen:
-        for _ in _read_reports(store.year_tables(year - 1, "documents"), year - 1, before, current, enricher):
-            pass
-        kept = [_xyear_rows(rows) for rows, _ in _read_rows(store.year_tables(year - 1, "facts"), "facts", before,
+        kept = [_xyear_rows(rows) for rows, _ in _read_rows(store.year_tables(year - 1, "facts", XYEAR_READ), "facts", before,
                                                                current)]
         prev_keys = before.table()
         before.n_facts.extend([0] * (len(before.docs) - len(before.n_facts)))
@@ -572,32 +679,25 @@ class _Assembled:
         schema = file_schema("checks")
         chosen = np.array(self.versions.chosen, dtype=np.int64)
         chosen_bucket = _bucket_of(self.versions.report_ids, self.buckets.n)
+        cross_year = _CrossYear()
         for b in range(self.buckets.n):
             own = self._chosen_rows("checks", b, schema)
-            cross_rows: list[dict] = []
-            done: list[tuple[int, str]] = []
             pairs = [(doc, self.partner[doc]) for doc in chosen[chosen_bucket == b].tolist() if doc in self.partner]
-            now = _ByDoc(self.buckets.read("xyear", b, XYEAR_SCHEMA)).values([doc for doc, _ in pairs])
-            before = self.xyear_before.values(sorted({prev for _, prev in pairs}))
-            for doc, prev in pairs:
-                cross = evaluate_values(before[prev], now[doc])
-                done.extend((doc, rule) for rule in {c["rule_id"] for c in cross})
-                rid = self.report_ids[doc]
-                rank = int(self.rank[doc])
-                cross_rows.extend({**c, "doc": doc, "ord": i, "part": 1, "report_id": rid, "rank": rank}
-                                  for i, c in enumerate(cross))
+            if cross_year.vectorized:
+                cross = self._cross_rows(cross_year, b, pairs)
+            else:
+                cross = self._cross_rows_per_pair(b, pairs)
             parts = []
             if own.num_rows:
-                if done:  # the cross-year results replace the report's own rows of the same rules
-                    drop = pa.table({"doc": pa.array([d for d, _ in done], pa.int64()),
-                                     "rule_id": pa.array([r for _, r in done], pa.string()),
-                                     "_drop": pa.array(np.ones(len(done), dtype=bool))})
+                if cross.num_rows:  # the cross-year results replace the report's own rows of the same rules
+                    drop = cross.select(["doc", "rule_id"]).group_by(["doc", "rule_id"]).aggregate([])
+                    drop = drop.append_column("_drop", pa.array(np.ones(drop.num_rows, dtype=bool)))
                     own = own.join(drop, ["doc", "rule_id"], join_type="left outer")
                     own = own.filter(pc.is_null(own["_drop"])).drop_columns(["_drop"])
                 own = own.append_column("part", pa.array(np.zeros(own.num_rows, dtype=np.int8)))
                 parts.append(own.select(CHECK_WORK.names).cast(CHECK_WORK))
-            if cross_rows:
-                parts.append(pa.Table.from_pylist(cross_rows, CHECK_WORK))
+            if cross.num_rows:
+                parts.append(cross)
             if not parts:
                 continue
             rows = pa.concat_tables(parts).sort_by([("rank", "ascending"), ("part", "ascending"), ("ord", "ascending")])
@@ -608,6 +708,30 @@ class _Assembled:
                 zero_copy_only=False))
             yield from _typed(rows, schema).to_batches()
         self.checks_done = True
+
+    def _cross_rows(self, cross_year: _CrossYear, bucket: int, pairs: list[tuple[int, int]]) -> pa.Table:
+        """The cross-year rows of a bucket's pairs, all at once (``_CrossYear``)."""
+        if not pairs:
+            return CHECK_WORK.empty_table()
+        docs = np.array([doc for doc, _ in pairs], dtype=np.int64)
+        now = cross_year.matrix(self.buckets.read("xyear", bucket, XYEAR_SCHEMA),
+                                {doc: i for i, (doc, _) in enumerate(pairs)}, len(pairs))
+        partners = sorted({prev for _, prev in pairs})
+        where = {prev: i for i, prev in enumerate(partners)}
+        values, present = cross_year.matrix(self.xyear_before.rows(partners), where, len(partners))
+        pick = np.array([where[prev] for _, prev in pairs], dtype=np.int64)
+        return cross_year.evaluate(now, (values[pick], present[pick]), docs, self.report_id, self.rank)
+
+    def _cross_rows_per_pair(self, bucket: int, pairs: list[tuple[int, int]]) -> pa.Table:
+        """The cross-year rows of a bucket's pairs through ``xyear.evaluate_values``, pair by pair."""
+        now = _ByDoc(self.buckets.read("xyear", bucket, XYEAR_SCHEMA)).values([doc for doc, _ in pairs])
+        before = self.xyear_before.values(sorted({prev for _, prev in pairs}))
+        rows: list[dict] = []
+        for doc, prev in pairs:
+            rid, rank = self.report_ids[doc], int(self.rank[doc])
+            rows.extend({**c, "doc": doc, "ord": i, "part": 1, "report_id": rid, "rank": rank}
+                        for i, c in enumerate(evaluate_values(before[prev], now[doc])))
+        return pa.Table.from_pylist(rows, CHECK_WORK) if rows else CHECK_WORK.empty_table()
 
     def _reports(self) -> Iterator[pa.RecordBatch]:
         from .dataset import file_schema

@@ -373,24 +373,37 @@ class ParsedStore:
         for batch in sorted(by_batch):
             yield from _batch_results(self.root, batch, sorted(by_batch[batch]))
 
-    def _year_batches(self, year: int) -> Iterator[tuple[str, list[str]]]:
+    def _year_batches(self, year: int) -> Iterator[tuple[str, list[str], bool]]:
+        """(batch, the year's live URLs in it, whether they are all of its documents) per batch."""
         batch_urls: dict[str, list[str]] = defaultdict(list)
         for url, batch in self._db().execute("SELECT url, batch FROM docs WHERE report_year = ? ORDER BY batch, url",
                                              (int(year),)):
             batch_urls[batch].append(url)
-        yield from batch_urls.items()
+        sizes = dict(self._db().execute("SELECT batch, documents FROM batches"))
+        for batch, urls in batch_urls.items():
+            yield batch, urls, sizes.get(batch) == len(urls)
 
     def iter_year(self, year: int) -> Iterator[dict]:
         """Every stored result whose report year is ``year``, batch by batch (see the module docstring);
         the caller filters out documents no longer in the manifest (``pipeline.publish.stored_documents``)."""
-        for batch, urls in self._year_batches(year):
+        for batch, urls, _ in self._year_batches(year):
             for _, res in _batch_results(self.root, batch, urls):
                 yield res
 
-    def year_tables(self, year: int, table: str) -> Iterator[pa.Table]:
-        """The live rows of ``table`` (documents / facts / checks) of one report year, one Arrow table per batch."""
-        for batch, urls in self._year_batches(year):
-            found = _read_live(table, self.root, batch, urls)
+    def year_tables(self, year: int, table: str, columns: list[str] | None = None) -> Iterator[pa.Table]:
+        """The live rows of ``table`` (documents / facts / checks) of one report year, one Arrow table per
+        batch; only ``columns`` (with ``url``) are read when given. A batch whose documents are all live and
+        of the year is read as it is (the usual case), others are filtered by URL. The index is read at the
+        call, the files as the tables are taken."""
+        if columns is not None and "url" not in columns:
+            columns = ["url", *columns]
+        return self._read_batches(table, list(self._year_batches(year)), columns)  # the index read now
+
+    def _read_batches(self, table: str, batches: list[tuple[str, list[str], bool]],
+                      columns: list[str] | None) -> Iterator[pa.Table]:
+        """The files as they are iterated (no index access: another thread may consume them)."""
+        for batch, urls, whole in batches:
+            found = _read_live(table, self.root, batch, None if whole else urls, columns)
             if found is not None and found.num_rows:
                 yield found
 
@@ -451,14 +464,15 @@ def _rows_table(table: str, results: Iterable[tuple[str, list[dict] | None]]) ->
                     schema=ROW_SCHEMAS[table])
 
 
-def _read_live(table: str, root: Path, batch: str, urls: list[str], columns: list[str] | None = None) -> pa.Table | None:
-    """The rows of ``urls`` in one batch file of ``table`` (None when the file is gone)."""
+def _read_live(table: str, root: Path, batch: str, urls: list[str] | None,
+               columns: list[str] | None = None) -> pa.Table | None:
+    """The rows of ``urls`` (all when None) in one batch file of ``table`` (None when the file is gone)."""
     path = root / table / f"{batch}.parquet"
     try:
         data = pq.read_table(path, columns=columns)
     except FileNotFoundError:
         return None
-    return data.filter(pc.is_in(data["url"], value_set=pa.array(urls, pa.string())))
+    return data if urls is None else data.filter(pc.is_in(data["url"], value_set=pa.array(urls, pa.string())))
 
 
 def _rows_of(table: pa.Table | None, name: str) -> dict[str, list[dict]]:
