@@ -21,6 +21,7 @@ from pipeline.generation import detect
 from pipeline.glued import glued_tables
 from pipeline.indicators import APPLICANT_TYPES, catalogue, unit_for_local, unit_of
 from pipeline.labels import clean_label, has_cjk, head_key, label_key, local_code
+from pipeline.mapper import map_grid
 from pipeline.numbers import UNITS, parse_cell, to_canonical
 from pipeline.readers.base import ExtractedDocument, Table
 from pipeline.records import validate
@@ -41,7 +42,6 @@ from pipeline.templates import (
     applicant_headers,
     classify_rule,
     col_key,
-    common_spec,
     group_headers,
     kind_marks,
     match_key,
@@ -430,7 +430,12 @@ def map_table(table: Table, kind: str, generation: str) -> list[dict]:
     spec = spec_for(kind, generation)
     if spec is None:
         return []
+    if spec.shape in _ENGINE_SHAPES:
+        return map_grid(table, spec, generation)
     return _SHAPE_MAPPERS[spec.shape](table, kind, generation)
+
+
+_ENGINE_SHAPES = {"row_table"}
 
 
 def _ids(table: Table) -> list[list[int]]:
@@ -449,129 +454,6 @@ def _is_value(cell: str) -> bool:
 @lru_cache(maxsize=131072)
 def _is_label(cell: str) -> bool:
     return bool(cell) and has_cjk(cell) and parse_cell(cell).status == "text" and cell.strip() not in _UNIT_SET
-
-
-# -- row tables: g0 regional form, g1 统计表
-
-
-def _header_roles(rows: list[list[str]]) -> tuple[int, dict[str, int]]:
-    """(first data row, role → column) from the header words of spec/tables/common.yaml."""
-    spec = common_spec()
-    words = frozenset(spec["header_words"])
-    role_words = {role: frozenset(ws) for role, ws in spec["header_roles"].items()}
-    roles: dict[str, int] = {}
-    start = 0
-    for r, row in enumerate(rows[:6]):
-        keys = [label_key(c) for c in row]
-        if sum(1 for k in keys if k) < 2:
-            continue
-        if not any(k in words or k.endswith("年度") or "累计" in k for k in keys):
-            continue
-        start = r + 1
-        for c, k in enumerate(keys):
-            if not k:
-                continue
-            if "累计" in k:
-                roles.setdefault("cum", c)
-            elif any(w in k for w in role_words["unit"]) and "填报" not in k:
-                roles.setdefault("unit", c)
-            elif k in role_words["value"] or _YEAR_HEAD.fullmatch(k) or k.endswith("年度") or "统计数" in k:
-                roles.setdefault("value", c)
-            elif k in role_words["seq"]:
-                roles.setdefault("seq", c)
-    return start, roles
-
-
-_YEAR_HEAD = re.compile(r"(20\d\d|本)年度?(统计数)?")
-
-
-def _map_rows(table: Table, kind: str, generation: str = "") -> list[dict]:
-    rows = table.rows
-    ids = _ids(table)
-    idx = row_index(kind)
-    start, roles = _header_roles(rows)
-    if table.row_len is not None:
-        roles = {}  # one header cell per line: header positions say nothing about the data columns
-    skip_cols = {roles.get("unit"), roles.get("value"), roles.get("cum"), roles.get("seq")} - {None}
-    out: list[dict] = []
-    last_pos = -1
-    for r in range(start, len(rows)):
-        row = rows[r]
-        label_cells = [(c, x) for c, x in enumerate(row) if c not in skip_cols and _is_label(x)]
-        if not label_cells:
-            continue
-        # Distinct label cells (a rowspan 其中 cell repeats); the most specific is the last one.
-        distinct: list[tuple[int, str]] = []
-        for c, x in label_cells:
-            if not distinct or distinct[-1][1] != x:
-                distinct.append((c, x))
-        lab_c, label = distinct[-1]
-        raw_label = " ".join(x for _, x in distinct) if len(distinct) > 1 else label
-        # Value and unit.
-        unit_raw = None
-        if "unit" in roles and roles["unit"] < len(row):
-            u = row[roles["unit"]].strip()
-            unit_raw = u if u in _UNIT_SET or u.strip("()（）") in _UNIT_SET else None
-        val_c: int | None = None
-        if "value" in roles and roles["value"] < len(row):
-            val_c = roles["value"]
-            if ids[r][val_c] == ids[r][lab_c]:
-                val_c = None
-        if val_c is None:
-            for c in range(lab_c + 1, len(row)):
-                if c == roles.get("cum") or c == roles.get("unit"):
-                    continue
-                x = row[c].strip()
-                if x in _UNIT_SET or x.strip("()（）") in _UNIT_SET:
-                    unit_raw = unit_raw or x.strip("()（）")
-                    continue
-                if _is_value(x) or (x == "" and "value" in roles):
-                    val_c = c
-                    break
-        raw = row[val_c] if val_c is not None else None
-        m = idx.match(label, last_pos)
-        if m is None and len(distinct) > 1:
-            m = idx.match("".join(x for _, x in distinct), last_pos)
-        key = label_key(label)
-        if _is_header_cell(label):
-            continue
-        if m is None:
-            if key in group_headers() or head_key(label) in group_headers():
-                continue
-            if raw is None or parse_cell(raw).status != "reported" or len(key) < 2 or len(key) > 60:
-                continue
-            code, method, score = local_code(label), "exact", 1.0
-        else:
-            code, method, score, pos = m
-            last_pos = pos
-        if raw is None:
-            raw = ""
-        col_label = _col_header(rows, start, val_c) if val_c is not None else None
-        out.append(_fact(code, "na", raw, unit_raw, raw_label, col_label, _table_id(kind), r, val_c, method, score))
-    return out
-
-
-@cache
-def _header_patterns() -> re.Pattern:
-    return re.compile("|".join(f"(?:{p})" for p in common_spec()["header_patterns"]))
-
-
-def _is_header_cell(label: str) -> bool:
-    """A column header in a label's place ('2011年度', '本年度', '历年累计'): never a fact."""
-    return bool(_header_patterns().fullmatch(label_key(label)))
-
-
-def _table_id(kind: str) -> str:
-    spec = spec_for(kind, "")
-    return spec.table_id if spec else kind
-
-
-def _col_header(rows: list[list[str]], start: int, c: int) -> str | None:
-    parts = []
-    for r in range(min(start, len(rows))):
-        if c < len(rows[r]) and rows[r][c] and rows[r][c] not in parts:
-            parts.append(rows[r][c])
-    return " / ".join(parts) or None
 
 
 # -- table 三
@@ -936,7 +818,6 @@ def _map_t2(table: Table, kind: str, generation: str) -> list[dict]:
 
 # One mapper per table shape of spec/tables/ (row_table, row_by_applicant, row_by_column, block_by_column).
 _SHAPE_MAPPERS = {
-    "row_table": _map_rows,
     "row_by_applicant": _map_t3,
     "row_by_column": _map_t2,
     "block_by_column": _map_t4,
