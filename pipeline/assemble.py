@@ -62,6 +62,7 @@ from .xyear import evaluate_values, read_mask
 REPORT_STATUSES = frozenset({"ok", "no_tables", "unreadable"})
 YEAR_TABLES = ("reports", "facts", "checks", "sources")
 DOCS_PER_BUCKET = 1000  # documents whose rows are sorted together in memory (~200 facts each)
+SPILL_BYTES = 192 << 20  # rows held before they are written to their buckets (see _Buckets)
 PARALLEL_FROM = 2000  # documents in a year from which reports are enriched in worker processes
 
 # What a stored report record may hold besides the Report fields: the crawl's provenance
@@ -221,28 +222,48 @@ def _money(table: pa.Table) -> pa.Array:
 
 
 class _Buckets:
-    """Rows spilled to ``n`` bucket files per table (Arrow IPC, lz4), written as they come, read per bucket."""
+    """Rows spilled to ``n`` bucket files per table (Arrow IPC, lz4), read per bucket. Incoming rows are held
+    up to ``budget`` bytes and then written bucket by bucket: each write has a fixed cost, and writing every
+    input batch to every bucket would make (batches × buckets) writes, which grows with the square of the year."""
 
-    def __init__(self, folder: Path, n: int) -> None:
-        self.folder, self.n = folder, n
+    def __init__(self, folder: Path, n: int, budget: int = SPILL_BYTES) -> None:
+        self.folder, self.n, self.budget = folder, n, budget
         self._writers: dict[tuple[str, int], ipc.RecordBatchFileWriter] = {}
         self._options = ipc.IpcWriteOptions(compression="lz4")
+        self._pending: dict[str, list[tuple[pa.Table, np.ndarray]]] = {}
+        self._held = 0
 
     def write(self, table: str, rows: pa.Table, bucket: np.ndarray) -> None:
-        """Append ``rows`` (``bucket``: each row's bucket) to their buckets' files."""
+        """Append ``rows`` (``bucket``: each row's bucket) to their buckets (held until the budget is reached):
+        sorted by bucket now, as the batch came (one chunk), so a flush only slices."""
         if not rows.num_rows:
             return
         order = np.argsort(bucket, kind="stable")
-        rows, bucket = rows.take(pa.array(order)), bucket[order]
-        edges = np.flatnonzero(np.diff(bucket)) + 1
-        for start, stop in zip([0, *edges.tolist()], [*edges.tolist(), len(bucket)], strict=True):
-            key = (table, int(bucket[start]))
-            if key not in self._writers:
-                self._writers[key] = ipc.new_file(self.folder / f"{table}-{key[1]:06d}.arrow", rows.schema,
-                                                  options=self._options)
-            self._writers[key].write_table(rows.slice(start, stop - start))
+        rows = rows.take(pa.array(order))
+        bounds = np.searchsorted(bucket[order], np.arange(self.n + 1))
+        self._pending.setdefault(table, []).append((rows, bounds))
+        self._held += rows.nbytes
+        if self._held >= self.budget:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the held rows, one record batch per bucket, each bucket's rows in arrival order."""
+        for table, parts in self._pending.items():
+            for b in range(self.n):
+                pieces = [rows.slice(bounds[b], bounds[b + 1] - bounds[b]) for rows, bounds in parts
+                          if bounds[b + 1] > bounds[b]]
+                if not pieces:
+                    continue
+                key = (table, b)
+                if key not in self._writers:
+                    self._writers[key] = ipc.new_file(self.folder / f"{table}-{b:06d}.arrow", pieces[0].schema,
+                                                      options=self._options)
+                self._writers[key].write_table(pa.concat_tables(pieces).combine_chunks())
+        self._pending.clear()
+        self._held = 0
 
     def close(self) -> None:
+        self.flush()
         for writer in self._writers.values():
             writer.close()
         self._writers.clear()
@@ -252,7 +273,7 @@ class _Buckets:
         if not path.exists():
             return schema.empty_table()
         with ipc.open_file(path) as reader:
-            return reader.read_all()
+            return reader.read_all().combine_chunks()
 
 
 def _bucket_of(keys: list[str], n: int) -> np.ndarray:
