@@ -31,8 +31,11 @@ from .state import current_rows
 from .timeliness import deadline
 
 FIRST_REPORT_YEAR = 2008  # the first report year of the 2008 条例
+# A URL's latest crawl outcome → the coverage column it counts in. ``url_too_long`` (a link over the crawler's
+# URLLENGTH_LIMIT) is a document dropped by a size limit like ``too_large``; transient failures (failed,
+# timeout, truncated, abandoned: asked again) count in none, so a year without a report is ``not_found``.
 _OUTCOME_COLUMN = {"not_found": "not_found", "blocked": "blocked", "refused": "blocked", "robots": "robots",
-                   "too_large": "too_large"}
+                   "too_large": "too_large", "url_too_long": "too_large"}
 _PARSE_FAILED = frozenset({"error", "unreadable", "missing_raw", "corrupt_raw"})
 _PARTIAL = frozenset({"no_tables", "unreadable"})
 _COUNTS = ("not_found", "blocked", "robots", "too_large", "parse_failed", "documents")

@@ -2,7 +2,8 @@
 
 A row records what was asked (url, portal), what came back (status, charsets, sha256, title, publish
 date from the page meta) and what became of it (``outcome``: stored, unchanged, failed, blocked,
-robots, too_large, not_found, withdrawn, timeout, refused, offsite, offsite_redirect, truncated), and for reports what changed since the last
+robots, too_large, not_found, withdrawn, timeout, refused, offsite, offsite_redirect, truncated, abandoned,
+url_too_long), and for reports what changed since the last
 crawl (``change``: new, changed, reissued, withdrawn). Files are per crawl run (``<data>/manifest/<run>.jsonl``)
 so concurrent or crashed runs never corrupt each other; readers take the union.
 """
@@ -21,8 +22,11 @@ log = logging.getLogger(__name__)
 DONE_OUTCOMES = frozenset({"stored", "unchanged"})
 # Outcomes that the next crawl asks again (every discovered URL must end stored or explained). ``too_large``
 # is not one: it is asked again only once DOWNLOAD_MAXSIZE is raised above the limit it was refused at;
-# ``offsite_redirect`` (a redirect to a host the portal does not own) is explained, not retried.
-RETRY_OUTCOMES = frozenset({"failed", "timeout", "blocked", "robots", "not_found", "refused", "truncated"})
+# ``offsite_redirect`` (a redirect to a host the portal does not own) is explained, not retried; nor is
+# ``url_too_long`` (a link over URLLENGTH_LIMIT, never fetched) until the limit is raised. ``abandoned`` (a
+# request issued in several runs that each died with it in flight) is retried, backed off like ``timeout``.
+RETRY_OUTCOMES = frozenset({"failed", "timeout", "blocked", "robots", "not_found", "refused", "truncated",
+                            "abandoned"})
 
 
 @dataclass

@@ -9,11 +9,17 @@ Incremental rules (the manifest is the memory):
   (backfill), so an unchanged portal costs its first listing pages only;
 * a known URL that should have shown up in the part of a column just walked but did not is asked once:
   404 → ``withdrawn``;
-* every URL whose last outcome was a failure is asked again; a URL that timed out night after night waits
-  ever longer between asks (``backed_off``); ``too_large`` and ``offsite_redirect`` are final (a too-large
-  document is asked again only once the size limit is raised);
+* every URL whose last outcome was a failure is asked again; a URL that timed out (or was ``abandoned``:
+  issued in several runs that all died with it in flight) night after night waits ever longer between asks
+  (``backed_off``; the streak is written into the row's reason, since the crawl reads only each URL's latest
+  row); ``too_large``, ``url_too_long`` and ``offsite_redirect`` are final (asked again only once the size
+  or URL length limit is raised);
 * what an interrupted crawl left in flight is asked first (``spiders.frontier``), and a listing page it
-  left half walked is paged on past known reports.
+  left half walked is paged on past known reports;
+* a portal's first frontier over stored report pages re-visits them once (``revisit_candidates``): their
+  attachments may have been lost before the frontier existed; unchanged bytes are recorded ``unchanged``.
+  That run also walks its columns to their end, past known reports, once: a walk killed before the
+  frontier existed left reports behind pages whose reports are all known.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ from pipeline.manifest import DONE_OUTCOMES, RETRY_OUTCOMES, latest_by_url
 from pipeline.state import current_rows
 from pipeline.titles import is_correction, is_report_title, report_year
 
-from .frontier import RESUMED, CrawlFrontier
+from .frontier import RESUMED, REVISIT, CrawlFrontier
 from .items import FetchedDocument, FetchFailure, ListingPage, Unchanged
 from .listing import iso_date
 from .middlewares import AddressRefused, Blocked, OffsiteRedirect, Truncated
@@ -57,9 +63,15 @@ _SPACE = re.compile(r"\s+")
 TOO_LARGE = re.compile(r"max size|DOWNLOAD_MAXSIZE|during decompression", re.I)
 _LIMIT = re.compile(r"(?:max size|DOWNLOAD_MAXSIZE) \((\d+)")
 # Outcomes that explain a URL for good: a listing or page that shows it again does not ask it again.
-EXPLAINED_OUTCOMES = frozenset({"too_large", "offsite_redirect"})
-# A URL that timed out n nights running is skipped for 2**(n-1) - 1 nights (capped), then asked once more.
+EXPLAINED_OUTCOMES = frozenset({"too_large", "offsite_redirect", "url_too_long"})
+# Failures that back off: outcome → the streak (nights running) from which a URL is skipped. A URL that timed
+# out n nights running is skipped for 2**(n-1) - 1 nights (capped), then asked once more; an abandoned one
+# (it already cost several runs) from its first streak: 2**n - 1 nights.
+BACKOFF_FROM = {"timeout": 2, "abandoned": 1}
 TIMEOUT_BACKOFF_CAP_NIGHTS = 32
+# The streak a back-off failure row carries at the end of its reason: "… [timeout 3 nights running]".
+_STREAK = re.compile(r"\[(?:timeout|abandoned) (\d+) nights? running\]$")
+REVISIT_PRIORITY = -1  # one-time re-visits wait behind the night's own requests
 # list APIs asked by POST: which query keys stay in the URL (the rest is the form)
 POST_KEEP_IN_QUERY = {"/fjdzapp/search": frozenset(),
                       "/dataproxy.jsp": frozenset({"startrecord", "endrecord", "perpage"})}
@@ -125,9 +137,11 @@ class PortalSpider(scrapy.Spider):
         self.titles: dict[str, str] = {}  # stored report title → URL (re-issue under a new URL)
         self.seen: set[str] = set()  # URLs asked (or decided) in this crawl
         self.walks: dict[str, Walk] = {}
-        self.timeout_streak: dict[str, int] = {}  # URL → nights in a row its last outcomes were timeouts
+        self.fail_streak: dict[str, int] = {}  # URL → nights in a row its last outcomes were back-off failures
         self.resumed_columns: set[str] = set()  # columns whose walk an interrupted run left half done
         self.frontier_request: scrapy.Request | None = None  # the request whose callback is running (frontier)
+        self.walk_whole_columns = False  # the first run with a frontier over stored pages: no stop at known
+        self.row_written_at: dict[str, str] = {}  # URL → fetched_at of its latest manifest row
 
     @property
     def known(self) -> set[str]:
@@ -144,17 +158,22 @@ class PortalSpider(scrapy.Spider):
     def load_state(self, rows: Iterator[dict]) -> None:
         rows = list(rows)
         for row in rows:
-            if row.get("outcome") == "timeout":
-                self.timeout_streak[row["url"]] = self.timeout_streak.get(row["url"], 0) + 1
+            if row.get("outcome") in BACKOFF_FROM:
+                m = _STREAK.search(row.get("reason") or "")
+                counted = self.fail_streak.get(row["url"], 0) + 1
+                self.fail_streak[row["url"]] = max(counted, int(m.group(1)) if m else 0)
             else:
-                self.timeout_streak.pop(row["url"], None)
+                self.fail_streak.pop(row["url"], None)
         for url, row in latest_by_url(rows).items():
             outcome = row.get("outcome")
+            if row.get("fetched_at"):
+                self.row_written_at[url] = row["fetched_at"]
             if outcome in DONE_OUTCOMES and row.get("sha256"):
                 self.stored[url] = row
                 if row.get("kind") == "report" and row.get("title"):
                     self.titles.setdefault(norm_title(row["title"]), url)
-            elif outcome in RETRY_OUTCOMES or (outcome == "too_large" and self.size_limit_raised(row)):
+            elif (outcome in RETRY_OUTCOMES or (outcome == "too_large" and self.size_limit_raised(row))
+                  or (outcome == "url_too_long" and self.url_limit_raised(url))):
                 self.retry_rows.append(row)
             elif outcome in EXPLAINED_OUTCOMES:
                 self.explained[url] = row
@@ -166,17 +185,31 @@ class PortalSpider(scrapy.Spider):
         limit = crawler.settings.getint("DOWNLOAD_MAXSIZE") if crawler is not None else 0
         return bool(m and limit and limit > int(m.group(1)))
 
+    def last_row_at(self, url: str) -> str | None:
+        """When the latest manifest row of ``url`` was written (the frontier's test for an answer)."""
+        return self.row_written_at.get(url)
+
+    def url_limit_raised(self, url: str) -> bool:
+        """A ``url_too_long`` URL is asked again only once ``URLLENGTH_LIMIT`` is off or above its length."""
+        crawler = getattr(self, "crawler", None)
+        if crawler is None:
+            return False
+        limit = crawler.settings.getint("URLLENGTH_LIMIT")
+        return not limit or len(url) <= limit
+
     def backed_off(self, row: dict, now: datetime | None = None) -> bool:
         """A URL that timed out n nights running waits 2**(n-1) - 1 nights before it is asked again, so a
-        slow-loris page costs one timeout on ever rarer nights instead of minutes every night."""
-        streak = self.timeout_streak.get(row["url"], 0)
-        if row.get("outcome") != "timeout" or streak < 2:
+        slow-loris page costs one timeout on ever rarer nights instead of minutes every night; an abandoned
+        one (a crash loop) waits 2**n - 1 nights."""
+        first = BACKOFF_FROM.get(row.get("outcome") or "")
+        streak = self.fail_streak.get(row["url"], 0)
+        if first is None or streak < first:
             return False
         try:
             last = datetime.strptime(row.get("fetched_at") or "", "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         except ValueError:
             return False
-        nights = min(2 ** (streak - 1) - 1, TIMEOUT_BACKOFF_CAP_NIGHTS)
+        nights = min(2 ** (streak - first + 1) - 1, TIMEOUT_BACKOFF_CAP_NIGHTS)
         return (now or datetime.now(UTC)) < last + timedelta(days=nights + 1, hours=-6)
 
     def resuming(self, request: scrapy.Request) -> None:
@@ -216,11 +249,13 @@ class PortalSpider(scrapy.Spider):
                 continue
             if self.backed_off(row):
                 self.crawler.stats.inc_value("nianbao/retry/backed_off")
+                if row.get("outcome") == "abandoned":
+                    self.seen.add(url)  # a crash loop is not asked by a listing that shows it either
                 continue
             self.seen.add(url)
             self.crawler.stats.inc_value("nianbao/retry")
-            # a URL that timed out last night is asked once, without retries
-            once = {"max_retry_times": 0} if row.get("outcome") == "timeout" else {}
+            # a URL that timed out (or was abandoned) last night is asked once, without retries
+            once = {"max_retry_times": 0} if row.get("outcome") in BACKOFF_FROM else {}
             common = {"column": row.get("column"), "listing_url": row.get("listing_url"), "title": row.get("title"),
                       "listing_date": row.get("listing_date"), "change": row.get("change") or "new", **once}
             if kind == "report":
@@ -231,6 +266,32 @@ class PortalSpider(scrapy.Spider):
             elif kind == "listing" and self.retry_listing_callback and row.get("outcome") != "not_found":
                 yield self.follow(url, getattr(self, self.retry_listing_callback), kind="listing",
                                   column=row.get("column") or url, **once)
+
+    def revisit_candidates(self) -> Iterator[tuple[str, dict]]:
+        """(URL, manifest row) of every stored HTML report page, newest first: what a portal's first frontier
+        queues for one re-visit (``spiders.frontier``), so attachments lost before the frontier are found."""
+        pages = [(url, row) for url, row in self.stored.items() if row.get("kind") == "report"
+                 and ("html" in (row.get("content_type") or "").lower()
+                      or (row.get("raw_path") or "").lower().endswith((".html", ".htm")))]
+        pages.sort(key=lambda item: item[1].get("fetched_at") or "", reverse=True)
+        return iter(pages)
+
+    def revisits_queued(self, queued: int) -> None:
+        """The frontier was just created over ``queued`` stored report pages: walk every column to its end
+        once, too (what a walk killed before the frontier existed skipped is behind known reports)."""
+        self.walk_whole_columns = queued > 0
+
+    def revisit_request(self, row: dict) -> scrapy.Request | None:
+        """The one-time re-visit of a stored report page (None: already asked in this crawl)."""
+        url = row["url"]
+        if url in self.seen:
+            return None
+        self.seen.add(url)
+        request = self.request(url, self.parse_article, kind="report", column=row.get("column"),
+                               listing_url=row.get("listing_url"), title=row.get("title"),
+                               listing_date=row.get("listing_date"), change="verify", **{REVISIT: True})
+        request.priority = REVISIT_PRIORITY
+        return request
 
     @staticmethod
     def page_url(response: Response) -> str:
@@ -284,6 +345,9 @@ class PortalSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("nianbao/listing/backfill_reached")
                 return False
             return True
+        if self.walk_whole_columns:
+            self.crawler.stats.inc_value("nianbao/listing/first_frontier_walk")
+            return True
         current = self.frontier_request
         if current is not None and current.meta.get(RESUMED):
             # an interrupted run was walking past this page: its reports being stored now says nothing
@@ -325,7 +389,8 @@ class PortalSpider(scrapy.Spider):
         yield from self.attachments(response, url)
         previous = self.stored.get(url)
         if previous is not None and previous.get("sha256") == hashlib.sha256(response.body).hexdigest():
-            yield Unchanged(url, self.portal_id, previous, listing_date=meta.get("listing_date"))
+            reason = "re-visited once for attachments lost before the frontier" if meta.get(REVISIT) else None
+            yield Unchanged(url, self.portal_id, previous, listing_date=meta.get("listing_date"), reason=reason)
             return
         meta_title = response.xpath('//meta[@name="ArticleTitle"]/@content').get()
         pub = response.xpath('//meta[@name="PubDate"]/@content').get()
@@ -380,6 +445,9 @@ class PortalSpider(scrapy.Spider):
             # a stored document re-asked because its listing changed; a transient failure keeps the old
             # bytes and the old listing date, so the next crawl asks again
             return Unchanged(url, self.portal_id, previous, reason=f"recheck failed: {reason}")
+        if outcome in BACKOFF_FROM:
+            streak = self.fail_streak.get(url, 0) + 1
+            reason = f"{reason[:440]} [{outcome} {streak} night{'s' if streak > 1 else ''} running]"
         return FetchFailure(
             url=url, portal_id=self.portal_id, kind=meta.get("kind", "report"), outcome=outcome, reason=reason,
             status=status, listing_url=meta.get("listing_url"), parent_url=meta.get("parent_url"),

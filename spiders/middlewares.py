@@ -17,6 +17,7 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import CannotResolveHostError, DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.robotstxt import ProtegoRobotParser
+from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet._resolver import GAIResolver
 from twisted.internet.error import DNSLookupError
@@ -473,3 +474,23 @@ class TimeoutRetryCapMiddleware:
             allowed = int(request.meta.get("max_retry_times", self.retry_times))
             request.meta["max_retry_times"] = min(allowed, cap)
         return None
+
+
+class RecordedUrlLengthMiddleware(UrlLengthMiddleware):
+    """Scrapy's URL length limit (``URLLENGTH_LIMIT``), but a link over it ends with a manifest row: the spider
+    middleware hands on the spider's ``url_too_long`` failure row (with the page it was found on) in place of
+    the request, which is never fetched. Spiders without failure rows keep Scrapy's drop-and-log."""
+
+    def get_processed_request(self, request: Request, response: Response | None) -> object:
+        if len(request.url) <= self.maxlength:
+            return request
+        spider = self.crawler.spider
+        make = getattr(spider, "failure_item", None)
+        if make is None:
+            return super().get_processed_request(request, response)
+        self.crawler.stats.inc_value("urllength/request_ignored_count")
+        row = make(request, "url_too_long", f"URL of {len(request.url)} characters is over URLLENGTH_LIMIT "
+                   f"({self.maxlength}): not fetched", url=request.url)
+        if response is not None and getattr(row, "parent_url", "") is None and not getattr(row, "listing_url", None):
+            row.parent_url = response.url
+        return row

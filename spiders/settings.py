@@ -67,7 +67,20 @@ DOWNLOADER_MIDDLEWARES = {
 # row is written; an interrupted crawl resumes from it (spiders.frontier; closest to the engine).
 SPIDER_MIDDLEWARES = {
     "spiders.frontier.FrontierMiddleware": 10,
+    # Scrapy's drops a link longer than URLLENGTH_LIMIT with a log line only; this one records it url_too_long
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "spiders.middlewares.RecordedUrlLengthMiddleware": 800,
 }
+URLLENGTH_LIMIT = 2083
+# The download handler counts, before a byte is sent, each run a pending request goes on the wire in; one
+# issued in NIANBAO_FRONTIER_MAX_ATTEMPTS runs without an outcome is recorded ``abandoned`` (a crash loop).
+DOWNLOAD_HANDLERS = {
+    "http": "spiders.frontier.FrontierDownloadHandler",
+    "https": "spiders.frontier.FrontierDownloadHandler",
+}
+NIANBAO_FRONTIER_MAX_ATTEMPTS = int(os.environ.get("NIANBAO_FRONTIER_MAX_ATTEMPTS", "3"))
+# A portal's first frontier over stored report pages re-visits them once (their lost attachments), this many a run.
+NIANBAO_REVISIT_PER_RUN = int(os.environ.get("NIANBAO_REVISIT_PER_RUN", "500"))
 ITEM_PIPELINES = {
     "spiders.pipelines.RawStorePipeline": 300,
 }
