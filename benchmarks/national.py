@@ -1,8 +1,16 @@
 """Publishing a national report year: time and peak memory of the year publish at growing sizes.
 
-    python benchmarks/national.py --quick          # 10,000 and 40,000 reports in the year
+    python benchmarks/national.py --quick          # 2,500 and 10,000 reports in the year (under a minute)
+    python benchmarks/national.py --issue-quick    # 10,000 and 40,000: issue 12's --quick sizes (~2 min)
     python benchmarks/national.py                  # 50,000 and 200,000
     python benchmarks/national.py --sizes 1000,4000
+
+``--quick`` is not issue 12's 10 k and 40 k: the developers' guide wants every ``--quick`` under a minute,
+and 50,000 reports published in under a minute would take ~900 reports/s on this 2-core machine, where
+the publish runs at ~400–550 (enriching who/where is ~1 ms of Python per report, in both years). The
+same 4× ratio at smaller sizes; ``--issue-quick`` runs the issue's sizes. A corpus is generated once per
+size (``national_corpus``, ~800 documents/s) and cached: its generation is not in the figures, and a
+first run takes longer by it.
 
 Each size gets a generated corpus (``benchmarks/national_corpus.py``: the year and the year before, cloned
 from the real fixtures' parse results, with its truth, written to the columnar parsed store), cached under
@@ -35,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 YEAR = 2023
-QUICK, FULL = (10_000, 40_000), (50_000, 200_000)
+QUICK, ISSUE_QUICK, FULL = (2_500, 10_000), (10_000, 40_000), (50_000, 200_000)
 
 
 def _rss_mb(pid: int) -> float:
@@ -144,14 +152,16 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None and len(sys.argv) == 4 and sys.argv[1] == "--child":
         return child(Path(sys.argv[2]), Path(sys.argv[3]))
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="10,000 and 40,000 reports")
+    ap.add_argument("--quick", action="store_true", help="2,500 and 10,000 reports (under a minute)")
+    ap.add_argument("--issue-quick", action="store_true", help="10,000 and 40,000 reports (issue 12's --quick)")
     ap.add_argument("--sizes", help="comma-separated report counts instead (smallest first)")
     ap.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "nianbao-national",
                     help="where corpora are generated and cached")
     ap.add_argument("--max-rss-mb", type=float, default=6000, help="stop a publish past this RSS (shared machine)")
     ap.add_argument("--seed", type=int, default=2023)
     args = ap.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else list(QUICK if args.quick else FULL)
+    default = QUICK if args.quick else ISSUE_QUICK if args.issue_quick else FULL
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else list(default)
     runs = []
     for n in sizes:
         data = ensure_corpus(args.work, n, args.seed)

@@ -10,6 +10,8 @@ import warnings
 from collections import Counter
 
 import dagster as dg
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from pipeline import schema
 from pipeline.publish import YEAR_TABLES, publish_year
@@ -65,18 +67,20 @@ def dataset(context: dg.AssetExecutionContext, nianbao: NianbaoResource):
                for c in pub.checks if c.check.name in selected_checks]
     if not pub.published:
         yield from results
-        raise dg.Failure(description=pub.reason, metadata={"rows_staged": {t: len(pub.rows[t]) for t in YEAR_TABLES}})
-    rows = pub.rows
+        raise dg.Failure(description=pub.reason, metadata={"rows_staged": {t: pub.counts[t] for t in YEAR_TABLES}})
     for table in YEAR_TABLES:
         if table not in selected:
             continue
-        meta: dict[str, object] = {"dagster/row_count": len(rows[table]),
+        meta: dict[str, object] = {"dagster/row_count": pub.counts[table],
                                    "path": dg.MetadataValue.path(str(pub.paths[table]))}
-        if table == "reports":
-            meta["by_generation"] = dict(Counter(str(r.get("template_generation")) for r in rows["reports"]))
-            meta["by_parse_status"] = dict(Counter(str(r.get("parse_status")) for r in rows["reports"]))
-            meta["parser_versions"] = sorted({str(r.get("parser_version")) for r in rows["reports"]})
-        if table == "checks":
-            meta["failed"] = sum(1 for c in rows["checks"] if c.get("status") == "failed")
+        if table == "reports":  # three columns of the published file, not a dict per row
+            cols = pq.read_table(str(pub.paths["reports"]), filesystem=pub.filesystem,
+                                 columns=["template_generation", "parse_status", "parser_version"]).to_pydict()
+            meta["by_generation"] = dict(Counter(str(v) for v in cols["template_generation"]))
+            meta["by_parse_status"] = dict(Counter(str(v) for v in cols["parse_status"]))
+            meta["parser_versions"] = sorted({str(v) for v in cols["parser_version"]})
+        if table == "checks":  # the status column only (a national year has millions of checks)
+            status = pq.read_table(str(pub.paths["checks"]), filesystem=pub.filesystem, columns=["status"])["status"]
+            meta["failed"] = pc.sum(pc.equal(status, "failed")).as_py() or 0
         yield dg.MaterializeResult(asset_key=table, metadata=meta)
     yield from results
