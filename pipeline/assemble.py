@@ -309,6 +309,8 @@ def _set_portals(portals: dict[str, dict]) -> None:
 
 
 KEY_ROWS = pa.schema(list(KEY_SCHEMA) + [f for f in SLIM if f.name != "doc"])  # a key row before its doc
+# The year before's: choosing its versions and pairing by agency is all it is read for.
+PREVIOUS_KEY_ROWS = pa.schema(list(KEY_SCHEMA) + [SLIM.field("agency_name_norm")])
 
 
 @dataclass
@@ -324,7 +326,8 @@ class _Enriched:
 
 def _enriched(texts: list[str | None], year: int, full: bool) -> _Enriched:
     """Stored report records (JSON) of a batch → the year's reports checked (``check_report``), enriched with
-    who/where and made into Arrow rows (``KEY_ROWS``, and ``REPORT_IN`` but ``doc`` when ``full``). Runs in
+    who/where and made into Arrow rows (``KEY_ROWS`` and ``REPORT_IN`` but ``doc`` when ``full``, else only
+    ``PREVIOUS_KEY_ROWS``). Runs in
     a worker process: enrichment is the costly Python of assembly (~2 ms a report)."""
     kept, keys, slims, rows = [], [], [], []
     for i, text in enumerate(texts):
@@ -342,7 +345,7 @@ def _enriched(texts: list[str | None], year: int, full: bool) -> _Enriched:
         if full:
             rows.append(rep)
     try:
-        return _Enriched(kept, keys, pa.Table.from_pylist(slims, KEY_ROWS),
+        return _Enriched(kept, keys, pa.Table.from_pylist(slims, KEY_ROWS if full else PREVIOUS_KEY_ROWS),
                          pa.Table.from_pylist(rows, REPORT_IN.remove(0)) if full else None)
     except (pa.ArrowException, TypeError, ValueError) as exc:
         raise Rejected(f"reports of {year}: a value outside its column's type: {exc}") from None
