@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import combinations
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from pipeline.indicators import catalogue, unit_for_local, unit_of
 from pipeline.labels import clean_label, has_cjk, head_key, label_key, local_code
@@ -172,7 +172,7 @@ class Grid:
 # --------------------------------------------------------------------------------- lines and slots
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One data row as the column axis split it: label cells, value cells, then the row axis's key."""
 
@@ -191,8 +191,7 @@ class Line:
         return " ".join(self.labels) if self.labels else None
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     """One value cell placed on the column axis: what it adds to the row's key, and how sure it is."""
 
     c: int | None
@@ -239,17 +238,26 @@ def map_grid(table: Table, spec: TableSpec, generation: str) -> list[dict]:
         rows.match(line)
         cols.seen(line)
         lines.append(line)
+    return _facts(grid, spec, rows.settle(lines, len(data_rows)), cols)
+
+
+def _facts(grid: Grid, spec: TableSpec, lines: list[Line], cols: ColumnAxis) -> list[dict]:
+    """One fact per placed cell: code = row key + column suffix; first (code, applicant) wins, and a code
+    that is neither in the catalogue nor local.* (a row × column pair the template lacks) is dropped."""
     out: list[dict] = []
     seen: set[tuple[str, str]] = set()
     codes = catalogue()
-    for line in rows.settle(lines, len(data_rows)):
+    table_id = spec.table_id
+    for line in lines:
+        key, row_label = line.key, line.row_label
         for s in cols.place(grid, line):
-            code = ".".join(p for p in (line.key, s.suffix) if p)
-            if (code, s.applicant) in seen or not (code in codes or code.startswith("local.")):
+            code = (f"{key}.{s.suffix}" if key else s.suffix) if s.suffix else key
+            k = (code, s.applicant)
+            if k in seen or not (code in codes or code.startswith("local.")):
                 continue
-            seen.add((code, s.applicant))
-            out.append(fact(code, s.applicant, s.raw, s.unit, line.row_label or s.row_label, s.col_label,
-                            spec.table_id, line.r, s.c, s.method, s.score))
+            seen.add(k)
+            out.append(fact(code, s.applicant, s.raw, s.unit, row_label or s.row_label, s.col_label,
+                            table_id, line.r, s.c, s.method, s.score))
     return out
 
 
@@ -320,11 +328,14 @@ def _gap_fill(lines: list[Line], order: list[str], width: int) -> dict[int, str]
             out.update(zip(pending, slots, strict=True))
 
     for k, ln in enumerate(lines):
-        values = sum(1 for _, x in ln.cells if x is not None and is_value(x))
         if ln.key in pos_of:
             flush(pos_of[ln.key])
             prev, pending = pos_of[ln.key], []
-        elif ln.key is None and (not ln.labels and values or values == width):
+            continue
+        if ln.key is not None:
+            continue
+        values = sum(1 for _, x in ln.cells if x is not None and is_value(x))
+        if not ln.labels and values or values == width:
             pending.append(k)  # no label, or a whole row under a fragment of its label a line break cut off
     flush(len(order))
     return out
