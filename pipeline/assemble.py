@@ -787,29 +787,34 @@ class _Assembled:
             rows = rows.sort_by("rank")
             yield from _typed(rows, schema).to_batches()
 
-    def _decided(self) -> dict:
-        """The report columns decided by all copies and by the checks, one row per chosen report."""
+    def _decided(self, chunk: int = 20_000) -> dict:
+        """The report columns decided by all copies and by the checks, one row per chosen report; the copies'
+        key columns are read as Python values ``chunk`` reports at a time (not for the whole year at once)."""
         names = ("report_year", "agency_type", "is_regional_aggregate", "source_site", "source_url", "publish_date")
-        k = {name: self.keys[name].to_pylist() for name in names}
-        n_facts = self.keys["n_facts"].to_pylist()
-
-        def slim(doc: int) -> dict:
-            return {name: k[name][doc] for name in names}
-
-        out: dict[str, list] = {name: [] for name in DECIDED if name != "report_id"}
-        row = np.full(self.keys.num_rows, -1, dtype=np.int64)
-        for i, (doc, ranked) in enumerate(zip(self.versions.chosen, self.versions.members, strict=True)):
-            row[doc] = i
-            decided = report_fields(slim(doc), [slim(m) for m in ranked])
-            for name in ("n_sources", "source_site", "first_publish_date", "days_late"):
-                out[name].append(decided[name])
-            out["n_facts"].append(n_facts[doc])
-            out["checks_passed"].append(int(self.passed[doc]))
-            out["checks_failed"].append(int(self.failed[doc]))
         types = {"n_sources": pa.int64(), "source_site": pa.string(), "first_publish_date": pa.string(),
                  "days_late": pa.int64(), "n_facts": pa.int64(), "checks_passed": pa.int64(),
                  "checks_failed": pa.int64()}
-        return {"row": row, **{name: pa.array(values, types[name]) for name, values in out.items()}}
+        parts: dict[str, list[pa.Array]] = {name: [] for name in types}
+        row = np.full(self.keys.num_rows, -1, dtype=np.int64)
+        chosen, members = self.versions.chosen, self.versions.members
+        for start in range(0, len(chosen), chunk):
+            ranked_part = members[start:start + chunk]
+            docs = sorted({m for ranked in ranked_part for m in ranked})
+            picked = self.keys.select([*names, "n_facts"]).take(pa.array(docs, pa.int64())).to_pylist()
+            slim = dict(zip(docs, picked, strict=True))
+            out: dict[str, list] = {name: [] for name in types}
+            for i, (doc, ranked) in enumerate(zip(chosen[start:start + chunk], ranked_part, strict=True)):
+                row[doc] = start + i
+                decided = report_fields(slim[doc], [slim[m] for m in ranked])
+                for name in ("n_sources", "source_site", "first_publish_date", "days_late"):
+                    out[name].append(decided[name])
+                out["n_facts"].append(slim[doc]["n_facts"])
+                out["checks_passed"].append(int(self.passed[doc]))
+                out["checks_failed"].append(int(self.failed[doc]))
+            for name, values in out.items():
+                parts[name].append(pa.array(values, types[name]))
+        return {"row": row, **{name: pa.concat_arrays(arrays) if arrays else pa.array([], types[name])
+                               for name, arrays in parts.items()}}
 
     def _sources(self) -> Iterator[pa.RecordBatch]:
         schema = SOURCES.remove(SOURCES.get_field_index("report_year"))
