@@ -39,7 +39,8 @@ class FetchFailure:
     url: str
     portal_id: str
     kind: str
-    outcome: str  # failed / timeout / blocked / robots / too_large / not_found / withdrawn / refused / offsite
+    outcome: str  # failed / timeout / abandoned / blocked / robots / too_large / url_too_long / not_found / withdrawn /
+    # refused / offsite / offsite_redirect
     reason: str
     status: int | None = None
     listing_url: str | None = None
