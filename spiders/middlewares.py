@@ -456,7 +456,7 @@ class TruncationMiddleware:
 class TimeoutRetryCapMiddleware:
     """A URL may spend at most ``NIANBAO_TIMEOUT_BUDGET`` seconds (default 120) timing out in one crawl: with
     the 60 s DOWNLOAD_TIMEOUT of real portals a timeout is retried once, so a slow-loris URL holds its host's
-    only download slot for 2 minutes, not RETRY_TIMES + 1 times 60 s. Short timeouts (the demo's 2 s) keep
+    only download slot for 2 minutes, not RETRY_TIMES + 1 times 60 s. Short timeouts (the demo's 4 s) keep
     the full RETRY_TIMES. Runs before the retry middleware (exceptions travel from the downloader outwards)."""
 
     def __init__(self, budget: float, timeout: float, retry_times: int) -> None:

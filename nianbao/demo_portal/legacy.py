@@ -25,7 +25,7 @@ class LegacySite(ColumnSite):
     robots_txt = None
 
     def __init__(self, *, portal_id: str, host: str, site_name: str, docs: list[Doc], per_page: int = 10,
-                 robots_txt: str | None = None, slow_delay: float = 3.0) -> None:
+                 robots_txt: str | None = None, slow_delay: float = 6.0) -> None:
         super().__init__()
         self.portal_id = portal_id
         self.hosts = (host,)

@@ -73,7 +73,7 @@ def nights(tmp_path_factory):
         if trap == "cut":
             resp.truncate_to = len(resp.body) // 2
         if trap == "slow":
-            resp.delay = 4
+            resp.delay = 6
         return resp
 
     portal.dispatch = trapped
