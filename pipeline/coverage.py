@@ -9,6 +9,11 @@ and the published reports, so it can be rebuilt at any time without re-parsing.
 A URL whose report year is unknown (a listing page, a site's front page behind a bot wall, a document
 that failed before its title was read) may hide any year's report: it is counted on every year of its
 portal that has no published report.
+
+The dataset and the raw store may be local folders or object storage (``s3://…``, see
+``pipeline.locations``): both are read through ``pyarrow.fs`` (the dataset's current version resolved
+once, as ``pipeline.dataset`` does) and written by ``pipeline.dataset``'s versioned writer, so the same
+code serves both; the manifest stays on local disk.
 """
 
 from __future__ import annotations
@@ -19,12 +24,16 @@ from functools import lru_cache
 from pathlib import Path, PurePath
 
 import pyarrow as pa
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from . import titles
-from .dataset import PART_FILE, read_table, rows_to_arrow, write_unpartitioned, years_present
+from .dataset import PART_FILE, current_path, open_dataset, rows_to_arrow, write_unpartitioned, years_present
+from .locations import dataset_root as dataset_location
+from .locations import is_uri
+from .locations import raw_root as raw_location
 from .publish import stored_documents
-from .rawstore import file_sha256
+from .rawstore import CorruptRawDocument, RawStore, ext_of
 from .regions import lookup_code
 from .schema import COVERAGE, DOCUMENTS
 from .state import current_rows
@@ -53,26 +62,35 @@ def relative_raw_path(raw_path: str | None, sha256: str | None = None) -> str | 
     return PurePath(raw_path).as_posix()
 
 
-def document_rows(data_dir: str | Path, log: list[dict]) -> list[dict]:
+def _raw_status(store: RawStore, sha256: str, raw_path: str | None) -> tuple[str, str]:
+    """(parse_status, parse_reason) of a stored document the parser has not read: its bytes are read back
+    and hashed exactly as the parse step reads them (``RawStore.get``), on disk or object storage."""
+    try:
+        store.get(sha256, ext_of(raw_path))
+    except CorruptRawDocument:
+        return "corrupt_raw", "raw document does not hash to its name"
+    except FileNotFoundError:
+        return "missing_raw", "raw document not in the store"
+    return "not_parsed", "not parsed yet"
+
+
+def document_rows(data_dir: str | Path, log: list[dict], raw_root: str | Path | None = None) -> list[dict]:
     """Every stored document of the manifest, with what parsing made of it (``log``: the parse log rows).
 
     A stored document the parser has not seen yet is ``not_parsed``; one whose bytes are gone from the
-    raw store is ``missing_raw``, one whose bytes no longer hash to their name ``corrupt_raw`` (only
-    unparsed documents are hashed here). Raw paths are made relative to the data directory.
+    raw store (``raw_root``: a folder or an ``s3://`` URI; default ``NIANBAO_RAW_URI``, else ``<data>/raw``)
+    is ``missing_raw``, one whose bytes no longer hash to their name ``corrupt_raw`` (only unparsed
+    documents are read here). Raw paths are made relative to the data directory.
     """
     data_dir = Path(data_dir)
+    store = RawStore(raw_location(data_dir, raw_root))
     by_url = {row["url"]: row for row in log if row.get("url")}
     out = []
     for doc in stored_documents(data_dir):
         row = dict(by_url.get(doc["url"]) or {})
         raw = doc.get("raw_path") or row.get("raw_path")
         if not row:
-            rel = relative_raw_path(raw, doc.get("sha256"))
-            missing = rel is None or not (data_dir / rel).exists()
-            corrupt = not missing and doc.get("sha256") and file_sha256(data_dir / rel) != doc["sha256"]
-            status, reason = (("missing_raw", "raw document not in the store") if missing else
-                              ("corrupt_raw", "raw document does not hash to its name") if corrupt else
-                              ("not_parsed", "not parsed yet"))
+            status, reason = _raw_status(store, doc["sha256"], raw)
             row = {"url": doc["url"], "portal_id": doc.get("portal_id"), "kind": doc.get("kind"),
                    "parent_url": doc.get("parent_url"), "content_sha256": doc.get("sha256"),
                    "fetched_at": doc.get("fetched_at"), "title": doc.get("title"),
@@ -83,14 +101,33 @@ def document_rows(data_dir: str | Path, log: list[dict]) -> list[dict]:
     return out
 
 
-def write_documents(data_dir: str | Path, dataset_root: str | Path, log: list[dict]) -> Path:
+def write_documents(data_dir: str | Path, dataset_root: str | Path, log: list[dict], *,
+                    raw_root: str | Path | None = None) -> Path | str:
     """Replace ``documents/`` with every stored document (see ``document_rows``)."""
-    return write_unpartitioned(dataset_root, "documents", document_rows(data_dir, log), DOCUMENTS)
+    return write_unpartitioned(dataset_root, "documents", document_rows(data_dir, log, raw_root), DOCUMENTS)
 
 
-def _read_unpartitioned(root: Path, name: str, columns: list[str]) -> list[dict]:
-    path = root / name / PART_FILE
-    return pq.read_table(path, columns=columns).to_pylist() if path.exists() else []
+def current_tree(dataset_root: str | Path) -> tuple[pafs.FileSystem, str]:
+    """(filesystem, folder) of the dataset's current version, resolved once so that every table is read
+    from one version: ``LocalFileSystem`` on disk, the object store's filesystem for a URI."""
+    fs, base = current_path(dataset_root)
+    return fs or pafs.LocalFileSystem(), base
+
+
+def is_file(fs: pafs.FileSystem, path: str) -> bool:
+    return fs.get_file_info(path).type == pafs.FileType.File
+
+
+def _read_unpartitioned(fs: pafs.FileSystem, base: str, name: str, columns: list[str]) -> list[dict]:
+    path = f"{base}/{name}/{PART_FILE}"
+    return pq.read_table(path, columns=columns, filesystem=fs).to_pylist() if is_file(fs, path) else []
+
+
+def _read_partitioned(fs: pafs.FileSystem, base: str, name: str, columns: list[str]) -> list[dict]:
+    """Every year of a partitioned table, in year order (the partition key typed as the writer types it)."""
+    if not years_present(base, name, filesystem=fs):
+        return []
+    return open_dataset(base, name, filesystem=fs).to_table(columns=columns).to_pylist()
 
 
 def _key(portal_id: str | None, agency: str | None) -> str | None:
@@ -107,16 +144,15 @@ def build_coverage(data_dir: str | Path, dataset_root: str | Path | None = None,
     and regions; ``as_of`` (default today, UTC) decides what is not yet due.
     """
     data_dir = Path(data_dir)
-    root = Path(dataset_root) if dataset_root is not None else data_dir / "dataset"
+    fs, base = current_tree(dataset_location(data_dir, dataset_root))
     portals = portals or {}
     as_of = as_of or datetime.now(UTC).date()
     last_year = as_of.year - 1  # the latest report year that can exist
 
     columns = ["portal_id", "agency_name_norm", "agency_name", "region_code", "admin_level", "report_year",
                "days_late", "parse_status"]
-    reports = [r for y in years_present(root, "reports")
-               for r in read_table(root, "reports", y).select(columns).to_pylist()]
-    documents = _read_unpartitioned(root, "documents", ["url", "portal_id", "report_year", "parse_status"])
+    reports = _read_partitioned(fs, base, "reports", columns)
+    documents = _read_unpartitioned(fs, base, "documents", ["url", "portal_id", "report_year", "parse_status"])
     doc_year = {d["url"]: d.get("report_year") for d in documents}
 
     counts: dict[tuple[str, int | None], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -200,16 +236,19 @@ def _status(c: dict, published: int, not_yet_due: bool) -> str:
 
 
 def write_coverage(data_dir: str | Path, dataset_root: str | Path | None = None,
-                   portals: dict[str, dict] | None = None, as_of: date | None = None) -> Path:
+                   portals: dict[str, dict] | None = None, as_of: date | None = None) -> Path | str:
     """Build and replace ``coverage/`` (unpartitioned: one small file for every portal and year), then
     refresh the dataset's description (``indicators/``, ``regions/``, README.md, datapackage.json) so the
-    release describes every table as now written. Returns the coverage file.
+    release describes every table as now written. Returns the coverage file: the reader-visible path on
+    local disk, its path in the current version (read it with ``current_tree``'s filesystem) on object storage.
 
     (``release`` imports this module, so its ``write_description`` is imported here, at call time.)"""
     from .release import write_description
 
-    root = Path(dataset_root) if dataset_root is not None else Path(data_dir) / "dataset"
+    root = dataset_location(data_dir, dataset_root)
     table = build_coverage(data_dir, root, portals, as_of)
-    path = write_unpartitioned(root, "coverage", table.to_pylist(), COVERAGE)
+    path = write_unpartitioned(root, "coverage", table, COVERAGE)
     write_description(root)
+    if is_uri(root):
+        return f"{current_tree(root)[1]}/coverage/{PART_FILE}"
     return path

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .dictionaries import indicator_rows
+from .locations import is_uri, shown
 from .query import connect, tables_present
 
 FORMATS = ("csv", "xlsx", "parquet")
@@ -51,14 +52,14 @@ def bilingual(code: str, headers: dict[str, tuple[str, str]]) -> str:
 
 def fetch(dataset_root: str | Path, table: str, year: int | None = None) -> pa.Table:
     """One table (or ``wide``) as Arrow, optionally one report year."""
-    root = Path(dataset_root)
+    root = dataset_root if is_uri(dataset_root) else Path(dataset_root)
     present = tables_present(root)
     if table != WIDE and table not in present:
-        raise ExportError(f"no table {table!r} under {root} (tables: {', '.join(present) or 'none'}, or wide)")
+        raise ExportError(f"no table {table!r} under {shown(root)} (tables: {', '.join(present) or 'none'}, or wide)")
     con = connect(root)
     if table == WIDE:
         if "facts" not in present or "reports" not in present:
-            raise ExportError(f"the wide form needs reports/ and facts/ under {root}")
+            raise ExportError(f"the wide form needs reports/ and facts/ under {shown(root)}")
         return _wide(con, year)
     where = ""
     if year is not None:

@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 RAW_ENV = "NIANBAO_RAW_URI"
 DATASET_ENV = "NIANBAO_DATASET_URI"
 
 
-def _named(value: str | None, data_dir: str | os.PathLike[str], default: str) -> str | Path:
+def is_uri(root: object) -> bool:
+    """A root naming object storage (``s3://…``) rather than a local folder."""
+    return isinstance(root, str) and "://" in root
+
+
+def _named(value: str | os.PathLike[str] | None, data_dir: str | os.PathLike[str], default: str) -> str | Path:
     if not value:
         return Path(data_dir) / default
-    return value if "://" in value else Path(value)
+    value = os.fspath(value)
+    return value if is_uri(value) else Path(value)
 
 
 def raw_root(data_dir: str | os.PathLike[str], configured: str | None = None) -> str | Path:
@@ -30,3 +37,12 @@ def raw_root(data_dir: str | os.PathLike[str], configured: str | None = None) ->
 def dataset_root(data_dir: str | os.PathLike[str], configured: str | None = None) -> str | Path:
     """The published dataset's root: ``configured``, else ``$NIANBAO_DATASET_URI``, else ``<data>/dataset``."""
     return _named(configured or os.environ.get(DATASET_ENV), data_dir, "dataset")
+
+
+def shown(root: str | os.PathLike[str]) -> str:
+    """A root as it may be printed: an object-storage URI without credentials or query
+    (``s3://nianbao/dataset``), a local folder as is."""
+    if not is_uri(root):
+        return os.fspath(root)
+    parts = urlsplit(str(root))
+    return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"

@@ -4,6 +4,10 @@ Frictionless ``datapackage.json`` whose schemas are the pyarrow contracts of ``p
 
 Column descriptions are the comments next to each field in ``pipeline/schema.py``: one place to
 document a column, read by both the code review and the release.
+
+The dataset root is a local folder or an object-storage URI (``s3://…``): what is present is read from
+its current version through ``pyarrow.fs`` and the files are published by ``pipeline.dataset``'s
+versioned writer, the same code for both.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from pathlib import Path
 import pyarrow as pa
 
 from . import schema
-from .coverage import write_coverage
-from .dataset import write_files, years_present
+from .coverage import current_tree, is_file, write_coverage
+from .dataset import PART_FILE, write_files, years_present
 from .dictionaries import write_dictionaries
+from .locations import is_uri
 from .schema import SCHEMA_VERSION, TABLES, UNPARTITIONED
 
 LICENSE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
@@ -120,15 +125,15 @@ def _frictionless_type(t: pa.DataType) -> str:
 
 
 def datapackage(dataset_root: str | Path) -> dict:
-    """The Frictionless Data Package descriptor of the tables present under ``dataset_root``."""
-    root = Path(dataset_root)
+    """The Frictionless Data Package descriptor of the tables present under ``dataset_root`` (a folder or a URI)."""
+    fs, base = current_tree(dataset_root)
     docs = column_docs()
     resources = []
     for name, sch in all_schemas().items():
         if name in TABLES:
-            paths = [f"{name}/report_year={y}/part-0.parquet" for y in years_present(root, name)]
+            paths = [f"{name}/report_year={y}/{PART_FILE}" for y in years_present(base, name, filesystem=fs)]
         else:
-            paths = [f"{name}/part-0.parquet"] if (root / name / "part-0.parquet").exists() else []
+            paths = [f"{name}/{PART_FILE}"] if is_file(fs, f"{base}/{name}/{PART_FILE}") else []
         if not paths:
             continue
         fields = []
@@ -179,23 +184,28 @@ def readme(dataset_root: str | Path) -> str:
     return "\n".join(lines)
 
 
-def write_description(dataset_root: str | Path) -> dict[str, Path]:
+def write_description(dataset_root: str | Path) -> dict[str, Path | str]:
     """Write the dictionaries, README.md and datapackage.json of the tables now under ``dataset_root``.
 
     The two text files are published as one dataset version (``dataset.write_files``), so a reader never
-    sees half of one and a publication finishing at the same time cannot carry a stale copy.
+    sees half of one and a publication finishing at the same time cannot carry a stale copy. Returns the
+    reader-visible paths on local disk, the paths in the current version on object storage.
     """
-    root = Path(dataset_root)
+    root = dataset_root if is_uri(dataset_root) else Path(dataset_root)
     paths = dict(write_dictionaries(root))
     texts = {"datapackage.json": json.dumps(datapackage(root), ensure_ascii=False, indent=1) + "\n",
              "README.md": readme(root)}
     write_files(root, {name: text.encode("utf-8") for name, text in texts.items()})
-    paths["datapackage"], paths["readme"] = root / "datapackage.json", root / "README.md"
+    if isinstance(root, Path):
+        paths["datapackage"], paths["readme"] = root / "datapackage.json", root / "README.md"
+    else:
+        base = current_tree(root)[1]
+        paths["datapackage"], paths["readme"] = f"{base}/datapackage.json", f"{base}/README.md"
     return paths
 
 
 def write_release(dataset_root: str | Path, data_dir: str | Path | None = None,
-                  portals: dict[str, dict] | None = None, as_of: date | None = None) -> dict[str, Path]:
+                  portals: dict[str, dict] | None = None, as_of: date | None = None) -> dict[str, Path | str]:
     """The coverage table (when ``data_dir`` is given: it needs the crawl manifest) and the description."""
     if data_dir is None:
         return write_description(dataset_root)

@@ -57,7 +57,7 @@ def parsed_documents(context: dg.AssetExecutionContext, nianbao: NianbaoResource
 )
 def documents(nianbao: NianbaoResource) -> dg.MaterializeResult:
     """Rewrite the document log from the parse index and the manifest."""
-    path = write_documents(nianbao.data, nianbao.dataset_root, document_log(nianbao.data))
+    path = write_documents(nianbao.data, nianbao.dataset_root, document_log(nianbao.data), raw_root=nianbao.raw_root)
     fs, _ = current_path(nianbao.dataset_root)  # None on local disk; the object store's filesystem otherwise
     statuses = Counter(pq.read_table(str(path), columns=["parse_status"], filesystem=fs)["parse_status"].to_pylist())
     return dg.MaterializeResult(metadata={"dagster/row_count": sum(statuses.values()),
@@ -75,7 +75,8 @@ def documents(nianbao: NianbaoResource) -> dg.MaterializeResult:
 def coverage(nianbao: NianbaoResource) -> dg.MaterializeResult:
     """Rebuild the coverage table from what was crawled, parsed and published."""
     path = write_coverage(nianbao.data, nianbao.dataset_root, nianbao.registry_records())
-    status = Counter(pq.read_table(path, columns=["status"])["status"].to_pylist())
+    fs, _ = current_path(nianbao.dataset_root)  # None on local disk; the object store's filesystem otherwise
+    status = Counter(pq.read_table(str(path), columns=["status"], filesystem=fs)["status"].to_pylist())
     return dg.MaterializeResult(metadata={"dagster/row_count": sum(status.values()),
                                           "path": dg.MetadataValue.path(str(path)),
                                           "by_status": {str(k): v for k, v in status.items()}})

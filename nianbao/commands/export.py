@@ -10,11 +10,18 @@ from . import EXIT_BAD_INPUT, err
 
 def cmd_export(args: argparse.Namespace) -> int:
     from pipeline.export import WIDE, ExportError, fetch, write
+    from pipeline.locations import shown
     from pipeline.query import resolve_root, tables_present
 
-    root = resolve_root(args.data)
-    if not tables_present(root):
-        err(f"no dataset under {root}: pass --data DIR, the directory holding dataset/ (e.g. --data ./data)")
+    root = resolve_root(args.data, args.dataset)
+    try:
+        present = tables_present(root)
+    except OSError as exc:  # object storage unreachable, no such bucket, credentials refused
+        err(f"cannot read the dataset at {shown(root)}: {str(exc).splitlines()[0]}")
+        return EXIT_BAD_INPUT
+    if not present:
+        err(f"no dataset under {shown(root)}: pass --data DIR, the directory holding dataset/ "
+            "(e.g. --data ./data), or --dataset URI")
         return EXIT_BAD_INPUT
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() or "csv")
     try:
@@ -37,4 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="output format (default: from the --output suffix, else csv)")
     p.add_argument("--output", required=True, help="file to write")
     p.add_argument("--data", default="data", help="data directory holding dataset/ (default ./data; the dataset directory itself also works)")
+    p.add_argument("--dataset", help="the dataset itself: a folder or an object-storage URI such as "
+                   "s3://bucket/nianbao/dataset?endpoint_override=host:9000&scheme=http (default "
+                   "$NIANBAO_DATASET_URI, else <data>/dataset)")
     p.set_defaults(func=cmd_export)

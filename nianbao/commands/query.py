@@ -1,4 +1,4 @@
-"""``nianbao query SQL``: DuckDB over the published dataset."""
+"""``nianbao query SQL``: DuckDB over the published dataset (a local folder or object storage)."""
 
 from __future__ import annotations
 
@@ -54,14 +54,19 @@ def render(columns: list[str], rows: list[tuple], fmt: str, max_rows: int | None
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    from pipeline.locations import is_uri, shown
     from pipeline.query import NoDataset, connect, resolve_root
 
-    root = resolve_root(args.data)
+    root = resolve_root(args.data, args.dataset)
     try:
         con = connect(root, require=True)
     except NoDataset:
-        err(f"no dataset under {root.resolve()}: pass --data DIR, the directory holding dataset/ "
-            "(e.g. --data ./data), or run `nianbao demo` to make one")
+        where = shown(root) if is_uri(root) else Path(root).resolve()
+        err(f"no dataset under {where}: pass --data DIR, the directory holding dataset/ "
+            "(e.g. --data ./data), or --dataset URI, or run `nianbao demo` to make one")
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # object storage unreachable, no such bucket, credentials refused
+        err(f"cannot read the dataset at {shown(root)}: {str(exc).splitlines()[0]}")
         return EXIT_BAD_INPUT
     try:
         cursor = con.execute(args.sql)
@@ -86,6 +91,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("query", help=f"run SQL over the dataset with DuckDB (views: {VIEWS})")
     p.add_argument("sql", help=f"the SQL statement; the views are {VIEWS}")
     p.add_argument("--data", default="data", help="data directory holding dataset/ (default ./data; the dataset directory itself also works)")
+    p.add_argument("--dataset", help="the dataset itself: a folder or an object-storage URI such as "
+                   "s3://bucket/nianbao/dataset?endpoint_override=host:9000&scheme=http (default "
+                   "$NIANBAO_DATASET_URI, else <data>/dataset)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table",
                    help="table (aligned text, default), csv (text quoted, so codes stay text) or json (array of objects)")
     p.add_argument("--output", help="write the whole result to this file instead of printing it")
