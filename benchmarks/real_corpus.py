@@ -13,6 +13,9 @@ page's URL (the crawler always knows it). The last line is machine-readable:
 
     real_corpus: reports=<n> portals=<n> provinces=<n> cells_exact=<pct> generation_right=<k>/<n>
                  year_right=<k>/<n> region_right=<k>/<n> holdout_cells_exact=<pct>
+                 holdout_reports=<n> holdout_cells=<n>
+
+The last two say how much one HOLDOUT report weighs in holdout_cells_exact.
 """
 
 from __future__ import annotations
@@ -104,7 +107,8 @@ def summary(scores: list[Score]) -> str:
             f"generation_right={sum(s.generation_right for s in scores)}/{n} "
             f"year_right={sum(s.year_right for s in scores)}/{n} "
             f"region_right={sum(bool(s.region_right) for s in regional)}/{len(regional)} "
-            f"holdout_cells_exact={_pct(sum(s.exact for s in hold), sum(s.cells for s in hold))}")
+            f"holdout_cells_exact={_pct(sum(s.exact for s in hold), sum(s.cells for s in hold))} "
+            f"holdout_reports={len(hold)} holdout_cells={sum(s.cells for s in hold)}")
 
 
 def raise_floors(scores: list[Score], path: Path = FLOORS) -> dict:
