@@ -188,26 +188,32 @@ def write_description(dataset_root: str | Path) -> dict[str, Path | str]:
     """Write the dictionaries, README.md and datapackage.json of the tables now under ``dataset_root``.
 
     The two text files are published as one dataset version (``dataset.write_files``), so a reader never
-    sees half of one and a publication finishing at the same time cannot carry a stale copy. Returns the
-    reader-visible paths on local disk, the paths in the current version on object storage.
+    sees half of one and a publication finishing at the same time cannot carry a stale copy.
     """
     root = dataset_root if is_uri(dataset_root) else Path(dataset_root)
-    paths = dict(write_dictionaries(root))
+    write_dictionaries(root)
     texts = {"datapackage.json": json.dumps(datapackage(root), ensure_ascii=False, indent=1) + "\n",
              "README.md": readme(root)}
     write_files(root, {name: text.encode("utf-8") for name, text in texts.items()})
-    if isinstance(root, Path):
-        paths["datapackage"], paths["readme"] = root / "datapackage.json", root / "README.md"
-    else:
-        base = current_tree(root)[1]
-        paths["datapackage"], paths["readme"] = f"{base}/datapackage.json", f"{base}/README.md"
-    return paths
+    return described(root)
+
+
+def described(dataset_root: str | Path) -> dict[str, Path | str]:
+    """Where the description is: the reader-visible paths on local disk, the paths in the current version
+    on object storage (read them with ``coverage.current_tree``'s filesystem)."""
+    files = {"indicators": f"indicators/{PART_FILE}", "regions": f"regions/{PART_FILE}",
+             "datapackage": "datapackage.json", "readme": "README.md"}
+    if not is_uri(dataset_root):
+        return {key: Path(dataset_root) / rel for key, rel in files.items()}
+    base = current_tree(dataset_root)[1]
+    return {key: f"{base}/{rel}" for key, rel in files.items()}
 
 
 def write_release(dataset_root: str | Path, data_dir: str | Path | None = None,
                   portals: dict[str, dict] | None = None, as_of: date | None = None) -> dict[str, Path | str]:
-    """The coverage table (when ``data_dir`` is given: it needs the crawl manifest) and the description."""
+    """The coverage table (when ``data_dir`` is given: it needs the crawl manifest) and the description
+    (``write_coverage`` refreshes it: written once, not twice)."""
     if data_dir is None:
         return write_description(dataset_root)
     path = write_coverage(data_dir, dataset_root, portals, as_of)
-    return {"coverage": path, **write_description(dataset_root)}
+    return {"coverage": path, **described(dataset_root)}
