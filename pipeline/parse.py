@@ -266,38 +266,72 @@ def _parse(data: bytes, report: dict, url, media_type, filename) -> ParseResult:
 def _rejoin_parts(classified: list[tuple[Table, str | None]]) -> list[tuple[Table, str | None]]:
     """Table 四 printed as one small table per block (复议 / 未经复议直接起诉 / 复议后起诉, each 5 columns
     under its own heading) is joined back into the template's one row of 15, blocks in the order their
-    headings name (else the template's)."""
+    headings name (else the template's). The parts may be separate tables or stacked in one grid (a
+    markdown or text export keeps them in one region): an unclassified grid is cut after each of its rows
+    of exactly one block's values."""
     tmpl = t4_template()
     cols = set(tmpl.cols)
-    parts: list[int] = []
+    width = len(cols)
+    parts: list[tuple[int, list[list[str]]]] = []
     for i, (t, kind) in enumerate(classified):
         if kind:
             continue
-        keys = {head_key(x) for r in t.rows for x in r if x}
-        fives = [r for r in t.rows if sum(1 for x in r if _is_value(x)) == len(cols)]
-        if len(keys & cols) >= 3 and len(fives) == 1:
-            parts.append(i)
+        for rows in _block_parts(t.rows, width):
+            keys = {head_key(x) for r in rows for x in r if x}
+            if len(keys & cols) >= 3:
+                parts.append((i, rows))
     if len(parts) != 3:
         return classified
     order = t4_order()
     blocks = list(dict.fromkeys(code.rpartition(".")[0] for code in order))
     named = []
-    for i in parts:
-        keys = {head_key(x) for r in classified[i][0].rows for x in r if x}
+    for _, rows in parts:
+        keys = {head_key(x) for r in rows for x in r if x}
         named.append(next((p for k, p in tmpl.rows.items() if k in keys), None))
+    if not (all(named) and len(set(named)) == 3):
+        named = [_block_named(rows, tmpl.rows) for _, rows in parts]
     if all(named) and len(set(named)) == 3:
         blocks = named
-    header = [[b for b in blocks for _ in range(5)],
-              [s for _ in blocks for s in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")]]
+    spec = spec_for("t4", "g3")
+    heads = [c["headers"][0] for c in spec.get("columns") or ()] if spec else list(tmpl.cols)
+    header = [[b for b in blocks for _ in range(width)], [s for _ in blocks for s in heads]]
     values: list[str] = []
-    for i in parts:
-        row = next(r for r in classified[i][0].rows if sum(1 for x in r if _is_value(x)) == len(cols))
+    for _, rows in parts:
+        row = next(r for r in rows if sum(1 for x in r if _is_value(x)) == width)
         values.extend(x for x in row if _is_value(x))
     names = {p: h for h, p in tmpl.rows.items()}
     header[0] = [names.get(b, b) for b in header[0]]
     joined = Table(rows=[*header, values], origin="table 四 rejoined from 3 parts")
-    keep = [c for j, c in enumerate(classified) if j not in parts]
+    used = {i for i, _ in parts}
+    keep = [c for j, c in enumerate(classified) if j not in used]
     return [*keep, (joined, "t4")]
+
+
+def _block_parts(rows: list[list[str]], width: int) -> list[list[list[str]]]:
+    """A grid cut after each row of exactly ``width`` values (rows after the last stay with the last
+    part); a grid with no such row is no part, one with one such row is one part."""
+    out: list[list[list[str]]] = []
+    cur: list[list[str]] = []
+    for r in rows:
+        cur.append(r)
+        if sum(1 for x in r if _is_value(x)) == width:
+            out.append(cur)
+            cur = []
+    if out and cur:
+        out[-1].extend(cur)
+    return out
+
+
+def _block_named(rows: list[list[str]], blocks: dict[str, str]) -> str | None:
+    """The block a part's nearest heading names ('行政诉讼（未经复议直接起诉）' → litigation.direct): the
+    lowest label cell above its values that contains one block header word."""
+    for r in reversed(rows):
+        for x in r:
+            k = label_key(x) if x else ""
+            hits = {p for h, p in blocks.items() if h in k}
+            if len(hits) == 1:
+                return hits.pop()
+    return None
 
 
 def _text_head(text: str, title: str | None) -> str:

@@ -17,7 +17,7 @@ from pipeline.tables import split_text_row
 _UNIT_SET = frozenset(UNITS) | {"万元", "元", "人次"}
 _SECTION = re.compile(
     r"^[一二三四五六七八九十]+\s*[、.．]\s*.{0,12}"
-    r"(总体情况|主动公开政府信息情况|收到和处理|行政复议.{0,4}行政诉讼.{0,2}情况|存在的主要问题|其他需要报告|概述)"
+    r"(总体情况|主动公开政府信息情况|收到和处理|行政复议.{0,4}行政诉讼|存在的主要问题|其他需要报告|概述)"
 )
 _PROSE_LEN = 60
 _GLUED = re.compile(r"^\d{15}$")
@@ -33,6 +33,7 @@ def _kind(cell: str) -> str:
     return "label"
 
 
+_MD_HEADING = re.compile(r"^#{1,6}\s+")
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _NUMBER_ONLY = re.compile(r"^(?:\d{1,2}[.．、]|[(（][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．])$")
 _PUNCT_ONLY = re.compile(r"^[“”‘’\"'「」『』《》()（）]+$")
@@ -61,6 +62,7 @@ def rebuild_rows(lines: list[str]) -> list[list[list[str]]]:
     for line in lines:
         if _MD_RULE.match(line):
             continue  # markdown table rule '|---|---|'
+        line = _MD_HEADING.sub("", line)  # '## 四、…' is the section heading '四、…'
         cells = split_text_row(line)
         if not cells:
             continue
