@@ -5,9 +5,14 @@ a regex that never returns, or a grid that asks for 8 GB kills or stalls only th
 records a result with ``parse_status`` ``error`` and a reason that starts with ``budget:`` (see
 ``publish.failed_result``) and starts a fresh child for the next document.
 
-The child is long-lived (its imports and OCR models are loaded once) and limited with ``resource``:
-``RLIMIT_AS`` makes an oversized allocation fail with ``MemoryError`` in the child instead of
-OOM-killing the machine. The wall-clock budget is enforced by the parent, which kills the child.
+The child is long-lived (its imports and OCR models are loaded once). The budget is on what a document
+costs the machine: wall-clock seconds and *resident* memory, both enforced by the parent, which polls the
+child's RSS while it waits and kills it over budget; the child also reports its peak RSS of the document
+(``VmHWM``, reset before each document), so a spike shorter than the poll is over budget all the same.
+Address space (``RLIMIT_AS``) is not the budget: onnxruntime and glibc reserve far more than they touch
+(an OCR page reserves about 1.7 GB of address space and touches about 0.7 GB). It stays as a backstop at
+four times the memory budget, so one huge allocation fails at once with ``MemoryError`` in the child
+instead of growing between two polls.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -31,32 +37,85 @@ R = TypeVar("R")
 
 # How long a fresh child may take to import the parser (not counted against a document's budget).
 _START_SECONDS = 300.0
+# How often the parent reads the child's RSS while a document is parsed.
+_POLL_SECONDS = 0.05
+# A child left holding more than this share of the memory budget after a document is replaced before the
+# next one (freed memory glibc keeps, caches), so each document starts from a small process.
+_RECYCLE_SHARE = 0.5
+_PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass(frozen=True)
 class Budget:
-    """Per-document limits: wall-clock seconds and address space of the parsing process."""
+    """Per-document limits of the parsing process: wall-clock seconds, resident memory (RSS) and, as a
+    backstop only, address space (default four times ``memory_mb``)."""
 
-    seconds: float = 60.0
-    memory_mb: int = 3072
+    seconds: float = 30.0
+    memory_mb: int = 1024
+    address_mb: int | None = None
+
+    @property
+    def address_limit_mb(self) -> int:
+        return self.address_mb or 4 * self.memory_mb
 
     @classmethod
     def from_env(cls) -> Budget:
-        """``NIANBAO_PARSE_SECONDS`` / ``NIANBAO_PARSE_MEMORY_MB`` override the defaults."""
+        """``NIANBAO_PARSE_SECONDS`` / ``NIANBAO_PARSE_MEMORY_MB`` / ``NIANBAO_PARSE_ADDRESS_MB`` override the
+        defaults."""
+        address = os.environ.get("NIANBAO_PARSE_ADDRESS_MB")
         return cls(seconds=float(os.environ.get("NIANBAO_PARSE_SECONDS", cls.seconds)),
-                   memory_mb=int(os.environ.get("NIANBAO_PARSE_MEMORY_MB", cls.memory_mb)))
+                   memory_mb=int(os.environ.get("NIANBAO_PARSE_MEMORY_MB", cls.memory_mb)),
+                   address_mb=int(address) if address else None)
 
 
-def _serve(fd: int, memory_mb: int) -> None:
-    """Child loop: receive (data, row, portal, parent, kwargs), send ("ok", result) or (kind, reason)."""
+@dataclass(frozen=True)
+class Cost:
+    """What the last document cost: wall seconds in the child and its peak RSS in MB (0 when unknown)."""
+
+    seconds: float
+    peak_mb: int
+
+
+def _rss_mb(pid: int) -> int:
+    """Current RSS of ``pid`` in MB (``/proc/<pid>/statm``); 0 where there is no /proc (the address-space
+    backstop is then the only memory limit)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE // (1024 * 1024)
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _reset_peak() -> None:
+    """Start this process's ``VmHWM`` afresh (Linux ≥ 4.0), so the peak read after a document is its own."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        pass  # the peak is then the process's lifetime peak: never lower than the document's
+
+
+def _peak_mb() -> int:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _serve(fd: int, memory_mb: int, address_mb: int) -> None:
+    """Child loop: receive (data, row, portal, parent, kwargs), send ("ok", result, peak MB) or (kind, reason)."""
     conn = Connection(fd)
-    limit = memory_mb * 1024 * 1024
+    limit = address_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash leaves no core file behind
     from pipeline.process import process_document
 
     conn.send(("ready", os.getpid()))
-    over = ("memory", f"budget: memory over {memory_mb} MB")
+    over = ("memory", f"budget: address space over {address_mb} MB (memory budget {memory_mb} MB)")
     while True:
         try:
             job = conn.recv()
@@ -68,21 +127,25 @@ def _serve(fd: int, memory_mb: int) -> None:
         if job is None:
             return
         data, row, portal, parent, kwargs = job
+        _reset_peak()
         try:
-            conn.send(("ok", process_document(data, row, portal, parent, **kwargs)))
+            result = process_document(data, row, portal, parent, **kwargs)
         except MemoryError:
+            del data, job
             conn.send(over)
             return  # the heap may be fragmented beyond use: the parent starts a fresh child
         except Exception as exc:  # noqa: BLE001 - any parser bug becomes this document's reason
-            conn.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
+            conn.send(("error", f"{type(exc).__name__}: {exc}"[:500], _peak_mb()))
+        else:
+            conn.send(("ok", result, _peak_mb()))
 
 
 class BudgetedWorker:
     """A child process that parses documents one at a time within a :class:`Budget`.
 
     ``process`` never raises for a bad document; it returns the parse result or a failed result whose
-    ``parse_reason`` says what happened (``budget: timeout after 60 s``, ``budget: crashed (SIGABRT)``,
-    ``budget: memory over 3072 MB``).
+    ``parse_reason`` says what happened (``budget: timeout after 30 s``, ``budget: crashed (SIGABRT)``,
+    ``budget: memory over 1024 MB``). ``last`` is what the document cost (:class:`Cost`).
     """
 
     def __init__(self, budget: Budget | None = None) -> None:
@@ -90,7 +153,8 @@ class BudgetedWorker:
         self._proc: subprocess.Popen | None = None
         self._conn: Connection | None = None
         self._starting: tuple[subprocess.Popen, Connection] | None = None
-        self.starts = 0  # child processes started: 1 + one per crash, timeout or memory overrun
+        self.starts = 0  # child processes started: 1 + one per crash, timeout, memory overrun or recycle
+        self.last = Cost(0.0, 0)
 
     def __enter__(self) -> BudgetedWorker:
         return self
@@ -113,7 +177,8 @@ class BudgetedWorker:
         # is inherited or re-imported; the two ends talk over a socket pair as multiprocessing connections.
         ours, theirs = socket.socketpair()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.worker", str(theirs.fileno()), str(self.budget.memory_mb)],
+            [sys.executable, "-m", "pipeline.worker", str(theirs.fileno()), str(self.budget.memory_mb),
+             str(self.budget.address_limit_mb)],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, close_fds=True,
         )
         theirs.close()
@@ -160,28 +225,41 @@ class BudgetedWorker:
 
         self.start()
         assert self._conn is not None and self._proc is not None
+        budget, pid = self.budget, self._proc.pid
+        begun = time.monotonic()
+        seen = 0  # the highest RSS polled
+
+        def failed(reason: str, peak: int = 0) -> dict:
+            self.last = Cost(time.monotonic() - begun, max(seen, peak))
+            self._stop()
+            return failed_result(row, reason)
+
         try:
             self._conn.send((data, row, portal, parent, kwargs))
-            ready = self._conn.poll(self.budget.seconds)
         except OSError:
-            ready = True  # the child died before reading: recv below reports how
-        if not ready:
-            self._stop()
-            return failed_result(row, f"budget: timeout after {self.budget.seconds:g} s")
+            pass  # the child died before reading: recv below reports how
+        while not self._conn.poll(min(_POLL_SECONDS, max(0.0, begun + budget.seconds - time.monotonic()))):
+            seen = max(seen, _rss_mb(pid))
+            if seen > budget.memory_mb:
+                return failed(f"budget: memory over {budget.memory_mb} MB")
+            if time.monotonic() >= begun + budget.seconds:
+                return failed(f"budget: timeout after {budget.seconds:g} s")
         try:
-            kind, payload = self._conn.recv()
+            kind, payload, *peak = self._conn.recv()
         except (EOFError, OSError):
             try:
                 code = self._proc.wait(5)
             except subprocess.TimeoutExpired:
                 code = None
-            self._stop()
-            return failed_result(row, f"budget: crashed ({_exit_name(code)})")
-        if kind == "ok":
-            return payload
+            return failed(f"budget: crashed ({_exit_name(code)})")
         if kind == "memory":
-            self._stop()
-        return failed_result(row, payload)
+            return failed(payload)
+        self.last = Cost(time.monotonic() - begun, max([seen, *peak]))
+        if self.last.peak_mb > budget.memory_mb:  # finished, but a spike between two polls broke the budget
+            return failed(f"budget: memory over {budget.memory_mb} MB")
+        if _rss_mb(pid) > _RECYCLE_SHARE * budget.memory_mb:
+            self.close()  # the next document starts in a fresh child
+        return payload if kind == "ok" else failed_result(row, payload)
 
 
 def _exit_name(code: int | None) -> str:
@@ -282,4 +360,4 @@ def process_budgeted(data: bytes, row: dict, portal: dict | None = None, parent:
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]), int(sys.argv[2]))
+    _serve(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
