@@ -45,13 +45,15 @@ def tables_present(dataset_root: str | Path) -> list[str]:
     return partitioned + [t for t in UNPARTITIONED if (root / t / PART_FILE).exists()]
 
 
-def resolve_root(data: str | Path, dataset: str | None = None) -> Path | str:
-    """The dataset to read: ``dataset`` (a folder or a URI), else ``$NIANBAO_DATASET_URI`` (what the publish
-    step writes to), else ``<data>/dataset``, or ``data`` itself when it already is one."""
-    chosen = dataset or os.environ.get(DATASET_ENV)
-    if chosen:
-        return dataset_location(data, chosen)
-    data = Path(data)
+def resolve_root(data: str | Path | None, dataset: str | None = None) -> Path | str:
+    """The dataset to read, the most explicit first: ``dataset`` (a folder or a URI); else ``<data>/dataset``,
+    or ``data`` itself when it already is one; else ``$NIANBAO_DATASET_URI`` (where the publish step writes
+    when it is set); else ``./data/dataset``."""
+    if dataset:
+        return dataset_location(data or "data", dataset)
+    if data is None and os.environ.get(DATASET_ENV):
+        return dataset_location("data", os.environ[DATASET_ENV])
+    data = Path("data" if data is None else data)
     return data if not tables_present(data / "dataset") and tables_present(data) else data / "dataset"
 
 

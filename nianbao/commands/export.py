@@ -43,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("csv", "xlsx", "parquet"),
                    help="output format (default: from the --output suffix, else csv)")
     p.add_argument("--output", required=True, help="file to write")
-    p.add_argument("--data", default="data", help="data directory holding dataset/ (default ./data; the dataset directory itself also works)")
+    p.add_argument("--data", help="data directory holding dataset/ (default ./data, or $NIANBAO_DATASET_URI when set; "
+                                  "the dataset directory itself also works)")
     p.add_argument("--dataset", help="the dataset itself: a folder or an object-storage URI such as "
                    "s3://bucket/nianbao/dataset?endpoint_override=host:9000&scheme=http (default "
                    "$NIANBAO_DATASET_URI, else <data>/dataset)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import unicodedata
 from datetime import date, datetime
@@ -54,7 +55,7 @@ def render(columns: list[str], rows: list[tuple], fmt: str, max_rows: int | None
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from pipeline.locations import is_uri, shown
+    from pipeline.locations import DATASET_ENV, is_uri, shown
     from pipeline.query import NoDataset, connect, resolve_root
 
     root = resolve_root(args.data, args.dataset)
@@ -62,8 +63,9 @@ def cmd_query(args: argparse.Namespace) -> int:
         con = connect(root, require=True)
     except NoDataset:
         where = shown(root) if is_uri(root) else Path(root).resolve()
+        hint = " (NIANBAO_DATASET_URI is set: leave out --data to read it)" if args.data and os.environ.get(DATASET_ENV) else ""
         err(f"no dataset under {where}: pass --data DIR, the directory holding dataset/ "
-            "(e.g. --data ./data), or --dataset URI, or run `nianbao demo` to make one")
+            f"(e.g. --data ./data), or --dataset URI, or run `nianbao demo` to make one{hint}")
         return EXIT_BAD_INPUT
     except OSError as exc:  # object storage unreachable, no such bucket, credentials refused
         err(f"cannot read the dataset at {shown(root)}: {str(exc).splitlines()[0]}")
@@ -90,7 +92,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("query", help=f"run SQL over the dataset with DuckDB (views: {VIEWS})")
     p.add_argument("sql", help=f"the SQL statement; the views are {VIEWS}")
-    p.add_argument("--data", default="data", help="data directory holding dataset/ (default ./data; the dataset directory itself also works)")
+    p.add_argument("--data", help="data directory holding dataset/ (default ./data, or $NIANBAO_DATASET_URI when set; "
+                                  "the dataset directory itself also works)")
     p.add_argument("--dataset", help="the dataset itself: a folder or an object-storage URI such as "
                    "s3://bucket/nianbao/dataset?endpoint_override=host:9000&scheme=http (default "
                    "$NIANBAO_DATASET_URI, else <data>/dataset)")

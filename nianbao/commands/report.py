@@ -29,7 +29,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="write a static HTML page of charts over the dataset")
     p.add_argument("--output", required=True, help="directory to write index.html into")
-    p.add_argument("--data", default="data", help="data directory holding dataset/ (default ./data; the dataset directory itself also works)")
+    p.add_argument("--data", help="data directory holding dataset/ (default ./data, or $NIANBAO_DATASET_URI when set; "
+                                  "the dataset directory itself also works)")
     p.add_argument("--dataset", help="the dataset itself: a folder or an object-storage URI such as "
                    "s3://bucket/nianbao/dataset?endpoint_override=host:9000&scheme=http (default "
                    "$NIANBAO_DATASET_URI, else <data>/dataset)")
