@@ -34,6 +34,7 @@ def run_demo(data_dir: Path, dagster_home: Path, registry_path: str) -> int:
 
     from dagster_project.definitions import defs
     from dagster_project.partitions import report_years
+    from pipeline.locations import dataset_root, is_uri, shown
     from pipeline.query import connect
 
     from .demo_portal.core import DemoServer
@@ -74,9 +75,9 @@ def run_demo(data_dir: Path, dagster_home: Path, registry_path: str) -> int:
         if rows.get("reports"):
             print(f"  {year}: {rows['reports']} reports, {rows.get('facts', 0)} facts", flush=True)
     defs.resolve_job_def("refresh_coverage").execute_in_process(run_config=conf, instance=instance, raise_on_error=False)
-    root = data_dir / "dataset"
+    root = dataset_root(data_dir)  # $NIANBAO_DATASET_URI when set, as the assets wrote it
     con = connect(root)
-    print(f"\ndataset written under {root} (hive-partitioned Parquet, one partition per report year)")
+    print(f"\ndataset written under {shown(root)} (hive-partitioned Parquet, one partition per report year)")
     print(con.sql("SELECT report_year, count(*) AS reports, "
                   "count(*) FILTER (template_generation = 'g0') AS g0, count(*) FILTER (template_generation = 'g1') AS g1, "
                   "count(*) FILTER (template_generation = 'g2') AS g2, count(*) FILTER (template_generation = 'g3') AS g3, "
@@ -87,8 +88,9 @@ def run_demo(data_dir: Path, dagster_home: Path, registry_path: str) -> int:
     if failed_years:
         print(f"years not published (their checks failed; the previous version stays): {failed_years}")
     print("Query it:\n"
-          f"  .venv/bin/nianbao query \"SELECT report_year, indicator, value FROM facts WHERE indicator='apply.new'\"\n"
-          f"  python -c \"import pandas as pd; print(pd.read_parquet('{root}/facts').head())\"\n"
-          f"Dagster UI with these runs (under the jobs nightly_crawl and publish_year): "
+          "  .venv/bin/nianbao query \"SELECT report_year, indicator, value FROM facts WHERE indicator='apply.new'\"\n"
+          + ("" if is_uri(root) else
+             f"  python -c \"import pandas as pd; print(pd.read_parquet('{root}/facts').head())\"\n")
+          + f"Dagster UI with these runs (under the jobs nightly_crawl and publish_year): "
           f"DAGSTER_HOME={dagster_home} .venv/bin/dagster dev -w workspace.yaml")
     return 1 if failed_years else 0
