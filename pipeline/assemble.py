@@ -40,7 +40,7 @@ import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -281,18 +281,32 @@ def _bucket_of(keys: list[str], n: int) -> np.ndarray:
     return np.array([int(k[:8], 16) * n >> 32 for k in keys], dtype=np.int64)
 
 
-@dataclass
 class _Year:
-    """One year's candidates: their key rows (built per batch) and, once counted, facts per document."""
+    """One year's candidates: their key rows (spilled to an Arrow file batch by batch as they are made, read
+    back once the reading is done: they are ~0.5 KB a report and would otherwise be held while the workers
+    and the bucket spills are) and, once counted, facts per document."""
 
-    keys: list[pa.Table] = field(default_factory=list)
-    docs: dict[str, int] = field(default_factory=dict)  # url → doc (position in the key table)
-    n_facts: list[int] = field(default_factory=list)
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.docs: dict[str, int] = {}  # url → doc (position in the key table)
+        self.n_facts: list[int] = []
+        self._writer: ipc.RecordBatchFileWriter | None = None
 
-    def table(self) -> pa.Table:
-        if not self.keys:
-            return pa.schema(list(KEY_SCHEMA) + list(SLIM)).empty_table()
-        return pa.concat_tables(self.keys).combine_chunks()
+    def add_keys(self, rows: pa.Table) -> None:
+        if self._writer is None:
+            self._writer = ipc.new_file(self.path, rows.schema, options=ipc.IpcWriteOptions(compression="lz4"))
+        self._writer.write_table(rows)
+
+    def table(self, schema: pa.Schema) -> pa.Table:
+        """The key rows of every candidate, in doc order (``schema`` when there are none)."""
+        if self._writer is None:
+            return schema.empty_table()
+        self._writer.close()
+        self._writer = None
+        with ipc.open_file(self.path) as reader:
+            table = reader.read_all().combine_chunks()
+        self.path.unlink()
+        return table
 
 
 def _keep(table: pa.Table, mask: pa.Array | pa.ChunkedArray) -> pa.Table:
@@ -395,7 +409,7 @@ def _read_reports(tables: Iterable[pa.Table], year: int, into: _Year, current: C
         urls = docs["url"].take(pa.array(done.kept, pa.int64())).to_pylist()
         into.docs.update(zip(urls, range(first, first + len(urls)), strict=True))
         doc = pa.array(np.arange(first, first + len(urls)), pa.int64())
-        into.keys.append(done.key_rows.add_column(len(KEY_SCHEMA), "doc", doc))
+        into.add_keys(done.key_rows.add_column(len(KEY_SCHEMA), "doc", doc))
         yield (done.full.add_column(0, "doc", doc) if full else None), done.keys
 
 
@@ -609,19 +623,26 @@ def _drop_stale_work(work_dir: str | Path | None) -> None:
 
 def _stream(store, year: int, current, enricher: _Enricher, n_docs: int, docs_per_bucket: int,
             work: Path) -> StreamedYear:
-    this, before = _Year(), _Year()
+    this, before = _Year(work / "keys-year.arrow"), _Year(work / "keys-before.arrow")
     buckets = _Buckets(work, max(1, math.ceil(n_docs / docs_per_bucket)))
-    own_keys: list[str] = []  # the year's documents: their own report key, by doc
+    parts: list[np.ndarray] = []  # the year's documents: the bucket of their own report key, by doc
     for full, keys in _read_reports(store.year_tables(year, "documents", ["report"]), year, this, current, enricher):
-        own_keys.extend(keys)
-        buckets.write("reports", full, _bucket_of(keys, buckets.n))
-    doc_bucket = _bucket_of(own_keys, buckets.n)
+        parts.append(_bucket_of(keys, buckets.n))
+        buckets.write("reports", full, parts[-1])
+    doc_bucket = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    del parts
+
+    def previous_year() -> None:
+        deque(_read_reports(store.year_tables(year - 1, "documents", ["report"]), year - 1, before, current, enricher,
+                            full=False), 0)
+        enricher.close()  # the workers' memory is given back before the year's keys are read and ranked
+
     # The year before's reports are enriched in the workers while this process reads the year's facts and
     # checks (Arrow and Parquet work that leaves a core free); a year without reports needs none of them.
     with ThreadPoolExecutor(1) as background:
-        previous_reports = background.submit(deque, _read_reports(
-            store.year_tables(year - 1, "documents", ["report"]), year - 1, before, current, enricher, full=False),
-            0) if this.docs else None
+        previous_reports = background.submit(previous_year) if this.docs else None
+        if previous_reports is None:
+            enricher.close()
         for rows, doc in _read_rows(store.year_tables(year, "facts"), "facts", this, current):
             xyear = _xyear_rows(rows)
             buckets.write("xyear", xyear, doc_bucket[xyear["doc"].to_numpy()])
@@ -632,10 +653,13 @@ def _stream(store, year: int, current, enricher: _Enricher, n_docs: int, docs_pe
         buckets.close()
         if previous_reports is not None:
             previous_reports.result()
+    del doc_bucket
 
-    keys = this.table()
+    keys = this.table(pa.schema(list(KEY_SCHEMA) + list(SLIM)))
     this.n_facts.extend([0] * (len(this.docs) - len(this.n_facts)))
+    this.docs.clear()
     keys = keys.set_column(keys.schema.get_field_index("n_facts"), "n_facts", pa.array(this.n_facts, pa.int64()))
+    this.n_facts.clear()
     versions = rank_versions(keys)
     previous: dict[str | None, int] = {}
     xyear_before = XYEAR_SCHEMA.empty_table()
@@ -643,8 +667,9 @@ def _stream(store, year: int, current, enricher: _Enricher, n_docs: int, docs_pe
         # kept with the codes dictionary-encoded per batch (~24 bytes a row, not ~65): held for the whole year
         kept = [_encoded(_xyear_rows(rows)) for rows, _ in _read_rows(store.year_tables(year - 1, "facts", XYEAR_READ),
                                                                         "facts", before, current)]
-        prev_keys = before.table()
+        prev_keys = before.table(pa.schema(list(KEY_SCHEMA) + [SLIM.field("doc"), SLIM.field("agency_name_norm")]))
         before.n_facts.extend([0] * (len(before.docs) - len(before.n_facts)))
+        before.docs.clear()
         prev_keys = prev_keys.set_column(prev_keys.schema.get_field_index("n_facts"), "n_facts",
                                          pa.array(before.n_facts, pa.int64()))
         prev = rank_versions(prev_keys)
@@ -675,7 +700,10 @@ class _Assembled:
         self.rank[versions.chosen] = np.arange(len(versions.chosen))
         self.report_id = pa.array(report_id, pa.string())
         agencies = keys["agency_name_norm"].to_pylist()
-        self.partner = {doc: previous[agencies[doc]] for doc in versions.chosen if agencies[doc] in previous}
+        self.partner = np.full(n, -1, dtype=np.int64)  # doc → the year before's report of its agency (-1: none)
+        for doc in versions.chosen:
+            self.partner[doc] = previous.get(agencies[doc], -1)
+        del agencies
         self.xyear_before = xyear_before
         self.passed = np.zeros(n, dtype=np.int64)
         self.failed = np.zeros(n, dtype=np.int64)
@@ -713,7 +741,9 @@ class _Assembled:
         cross_year = _CrossYear()
         for b in range(self.buckets.n):
             own = self._chosen_rows("checks", b, schema)
-            pairs = [(doc, self.partner[doc]) for doc in chosen[chosen_bucket == b].tolist() if doc in self.partner]
+            docs = chosen[chosen_bucket == b]
+            docs = docs[self.partner[docs] >= 0]
+            pairs = list(zip(docs.tolist(), self.partner[docs].tolist(), strict=True))
             if cross_year.vectorized:
                 cross = self._cross_rows(cross_year, b, pairs)
             else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -253,13 +254,39 @@ class YearPublication:
         return f"report year {self.year} not published, the previous version stays: " + "; ".join(blocking)
 
 
+@contextmanager
+def releasing_pool() -> Iterator[None]:
+    """Arrow allocations made inside from jemalloc, which Arrow configures to hand freed pages back to the
+    OS at once (decay 0); the default mimalloc pool keeps them, so a publish's RSS followed the most it ever
+    held in each size class rather than what it holds (40 k reports: 875 → 675 MB in the main process).
+    Buffers go back to the pool that made them, so switching back afterwards is safe; the switch is
+    process-wide for its duration. Without jemalloc in the build (Windows wheels) nothing changes."""
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        yield
+        return
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
+
+
 def publish_year(data_dir: str | Path, year: int, portals: dict[str, dict] | None = None, *,
                  docs_per_bucket: int = DOCS_PER_BUCKET, dataset_root: str | Path | None = None) -> YearPublication:
     """Stage → check → promote one report year: stream its rows from the parsed store into staging
     (``pipeline.assemble.stream_year``: memory does not grow with the year), run the year checks on the
     staged files, and replace the published year only when no blocking check failed. The dataset is
-    ``dataset_root`` (a folder or an ``s3://`` URI; default ``NIANBAO_DATASET_URI``, else ``<data>/dataset``)."""
-    data_dir = Path(data_dir)
+    ``dataset_root`` (a folder or an ``s3://`` URI; default ``NIANBAO_DATASET_URI``, else ``<data>/dataset``).
+    Arrow memory comes from a pool that returns what it frees (``releasing_pool``)."""
+    with releasing_pool():
+        return _publish_year(Path(data_dir), year, portals, docs_per_bucket, dataset_root)
+
+
+def _publish_year(data_dir: Path, year: int, portals: dict[str, dict] | None, docs_per_bucket: int,
+                  dataset_root: str | Path | None) -> YearPublication:
     store = ParsedStore(data_dir)
     # Documents of the two years no longer stored (withdrawn): looked up in the manifest's current state a
     # thousand at a time; usually none, so the filter per batch is cheap.
