@@ -143,17 +143,18 @@ class Grid:
         """(column, text) of each source cell of row r from column `start` on, once (a merged cell
         repeats in the grid); reader padding (id -1) only when asked."""
         key = (r, start, padding)
-        if key not in self._distinct:
-            seen: set[int] = set()
+        out = self._distinct.get(key)
+        if out is None:
+            seen: set[int] = set() if padding else {-1}
             out = []
+            ids = self.ids[r]
             for c, x in enumerate(self.rows[r][start:], start):
-                i = self.ids[r][c]
-                if i in seen or (i == -1 and not padding):
-                    continue
-                seen.add(i)
-                out.append((c, x))
+                i = ids[c]
+                if i not in seen:
+                    seen.add(i)
+                    out.append((c, x))
             self._distinct[key] = out
-        return self._distinct[key]
+        return out
 
     def printed(self, r: int, cells: list[tuple[int, str]]) -> list[tuple[int, str]]:
         """Cells a flattened row really printed (slots past its length are padding, not blanks)."""
@@ -490,9 +491,7 @@ class ApplicantColumns:
     fewer cells is expanded by the row identity (the last column is the total of the others)."""
 
     def __init__(self, spec: TableSpec, generation: str) -> None:
-        self.apps = [col["applicant"] for col in spec.get("columns") or ()]
-        self.heads = {label_key(h): col["applicant"] for col in spec.get("columns") or () for h in col["headers"]}
-        self.starts = tuple(spec.get("first_rows") or ())
+        self.apps, self.head_items, self.starts = _applicant_spec(spec)
         self.idx = row_index(spec.kind)
 
     def _first_data(self, grid: Grid) -> int | None:
@@ -511,19 +510,9 @@ class ApplicantColumns:
         if first is None:
             return []
         width = max((len(r) for r in grid.rows), default=0)
-        self.col_app: list[str | None] = [None] * width
-        self.col_hdr: list[str] = [""] * width
-        for c in range(width):
-            labels = list(dict.fromkeys(grid.column_path(c, first)))
-            self.col_hdr[c] = " / ".join(labels)
-            self.col_app[c] = next((a for a in map(self._applicant_of, reversed(labels)) if a), None)
-        self.first_app = next((c for c in range(width) if self.col_app[c]), None)
-        if len({a for a in self.col_app if a}) < len(self.apps) - 1:
-            self.first_app = None  # generic or partial headers (数据1 … 数据6 | 总计): columns by position
+        band = tuple(tuple(row) for row in grid.rows[:first])
+        self.col_app, self.col_hdr, self.first_app = _applicant_band(band, width, self.head_items, len(self.apps))
         return [r for r in range(first, len(grid.rows)) if any(x.strip() for x in grid.rows[r])]
-
-    def _applicant_of(self, header: str) -> str | None:
-        return _applicant_of(header, tuple(self.heads.items()))
 
     def header(self, grid: Grid, r: int) -> bool:
         return False
@@ -556,20 +545,24 @@ class ApplicantColumns:
 
     def place(self, grid: Grid, line: Line) -> list[Slot]:
         out = []
+        hdr = self.col_hdr
+        by_header = (line.method, line.score)
+        by_position = ("positional", min(line.score, 0.9))
         for (c, raw), (app, how) in zip(line.cells, self._assign(line.cells), strict=False):
             if app is None or raw is None:
                 continue
-            header = how == "header"
-            out.append(Slot(c, raw, None, app, self.col_hdr[c] or None, None,
-                            line.method if header else "positional", line.score if header else min(line.score, 0.9)))
+            method, score = by_header if how == "header" else by_position
+            out.append(Slot(c, raw, None, app, hdr[c] or None, None, method, score))
         return out
 
     def _assign(self, cells: list[tuple[int, str]]) -> list[tuple[str | None, str]]:
         """Applicant of each value cell: header when consistent, else printed order, else the identity."""
         n = len(self.apps)
-        by_header = [self.col_app[c] if c < len(self.col_app) else None for c, _ in cells]
+        col_app = self.col_app
+        by_header = [col_app[c] if c < len(col_app) else None for c, _ in cells]
         if len(cells) == n:
-            return [(a, "header" if by_header == self.apps else "position") for a in self.apps]
+            how = "header" if by_header == self.apps else "position"
+            return [(a, how) for a in self.apps]
         if len(cells) == n - 1 and all(by_header) and len(set(by_header)) == n - 1:
             return [(a, "header") for a in by_header]
         if len(cells) > n:
@@ -594,6 +587,39 @@ class ApplicantColumns:
             out[j] = (a, "position")
         out[-1] = (self.apps[-1], "position")
         return out
+
+
+_APPLICANT_SPECS: dict[int, tuple[TableSpec, list[str], tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
+
+
+def _applicant_spec(spec: TableSpec) -> tuple[list[str], tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """(applicants in printed order, (header key, applicant) pairs, first-row words) of a table-三 spec,
+    read once per spec object (specs are loaded once; a spec holds a dict, so it is not hashable)."""
+    hit = _APPLICANT_SPECS.get(id(spec))
+    if hit is None or hit[0] is not spec:
+        cols = spec.get("columns") or ()
+        heads = {label_key(h): col["applicant"] for col in cols for h in col["headers"]}
+        hit = (spec, [col["applicant"] for col in cols], tuple(heads.items()), tuple(spec.get("first_rows") or ()))
+        _APPLICANT_SPECS[id(spec)] = hit
+    return hit[1], hit[2], hit[3]
+
+
+@lru_cache(maxsize=1024)
+def _applicant_band(band: tuple[tuple[str, ...], ...], width: int, heads: tuple[tuple[str, str], ...],
+                    n_apps: int) -> tuple[list[str | None], list[str], int | None]:
+    """(applicant, printed header path) of each column under a header band, and the first applicant column
+    (None: generic or partial headers such as 数据1 … 数据6 | 总计, so columns go by position). A corpus
+    prints the same few bands, so each is read once. Callers only read the lists."""
+    col_app: list[str | None] = [None] * width
+    col_hdr: list[str] = [""] * width
+    for c in range(width):
+        labels = list(dict.fromkeys(row[c] for row in band if c < len(row) and row[c]))
+        col_hdr[c] = " / ".join(labels)
+        col_app[c] = next((a for a in (_applicant_of(x, heads) for x in reversed(labels)) if a), None)
+    first_app = next((c for c in range(width) if col_app[c]), None)
+    if len({a for a in col_app if a}) < n_apps - 1:
+        first_app = None
+    return col_app, col_hdr, first_app
 
 
 @lru_cache(maxsize=16384)
@@ -760,20 +786,28 @@ class BlockColumns:
 
     def _path(self, grid: Grid, r: int, c: int) -> tuple[str | None, str | None, str]:
         """(block prefix, column suffix, printed header path) of one cell, from the header band above it."""
-        path = grid.column_path(c, r)
-        block = col = None
-        for x in reversed(path):
-            k = head_key(x)
-            if col is None:
-                hit = match_key(k, self.cols, 0.75)
-                if hit and k not in self.blocks:
-                    col = hit[0]
-                    continue
-            if block is None:
-                hit = match_key(k, self.blocks, 0.8)
-                if hit:
-                    block = hit[0]
-        return block, col, " / ".join(dict.fromkeys(path))
+        return _block_path(tuple(grid.column_path(c, r)))
+
+
+@lru_cache(maxsize=16384)
+def _block_path(path: tuple[str, ...]) -> tuple[str | None, str | None, str]:
+    """(block prefix, column suffix, joined path) a table-四 header path names (the spec's blocks and
+    columns via templates.t4_template); cached, because every report prints the same few paths."""
+    tmpl = t4_template()
+    blocks, cols = tmpl.rows, tmpl.cols
+    block = col = None
+    for x in reversed(path):
+        k = head_key(x)
+        if col is None:
+            hit = match_key(k, cols, 0.75)
+            if hit and k not in blocks:
+                col = hit[0]
+                continue
+        if block is None:
+            hit = match_key(k, blocks, 0.8)
+            if hit:
+                block = hit[0]
+    return block, col, " / ".join(dict.fromkeys(path))
 
 
 _ROW_AXES: dict[str, type] = {"catalogue": CatalogueRows, "prefix": PrefixRows, "header_band": HeaderBandRows}

@@ -167,7 +167,7 @@ def _block_text(root) -> str:
     text = _WS.sub(" ", etree.tostring(root, method="text", encoding=str, with_tail=False))
     # Each whitespace run holding a newline becomes one newline: lines stripped, blank lines dropped
     # (the same as re.sub(r"\s*\n\s*", "\n") and a strip, without a regex attempt at every character).
-    return "\n".join(s for line in text.split("\n") if (s := line.strip()))
+    return "\n".join(filter(None, map(str.strip, text.split("\n"))))
 
 
 def _breadcrumb(doc, text: str) -> str | None:
