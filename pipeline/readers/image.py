@@ -8,8 +8,6 @@ OCR yields text lines only (boxes grouped into lines by position); table grids a
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import functools
 from io import BytesIO
 from pathlib import Path
@@ -98,29 +96,15 @@ def ocr_pil(image) -> tuple[list[str], float]:
     """Text lines and mean confidence of one page image."""
     import numpy as np
 
+    from pipeline.worker import trim_heap
+
     try:
         result = _engine()(np.asarray(_bounded(image).convert("RGB")))
     finally:
-        _trim_heap()
+        trim_heap()  # the page's freed tensors go back to the OS: a long scan does not creep upwards
     if result.boxes is None or result.txts is None:
         return [], 0.0
     return _lines(result.boxes, result.txts, result.scores)
-
-
-@functools.cache
-def _malloc_trim():
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc
-        return None
-
-
-def _trim_heap() -> None:
-    """Give the page's freed tensors back to the OS: without it glibc keeps ~10 MB more per page resident,
-    and a long scan creeps towards the memory budget."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
 
 
 def ocr_pdf_pages(data: bytes, pages: list[int]) -> dict[int, tuple[str, float]]:

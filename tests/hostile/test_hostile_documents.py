@@ -138,6 +138,15 @@ def test_one_huge_allocation_fails_on_the_address_space_backstop_and_the_next_do
         assert _real_report(w)["parse_status"] == "ok"
 
 
+def test_a_child_left_holding_memory_after_a_document_is_replaced_before_the_next():
+    """Recycled above a quarter of the memory budget: with 120 MB, the parser's own ~60 MB is already too much."""
+    with BudgetedWorker(Budget(seconds=60, memory_mb=120)) as w:
+        assert _real_report(w)["parse_status"] == "ok"
+        assert w._proc is None  # closed after the document, not killed mid-way
+        assert _real_report(w)["parse_status"] == "ok"
+        assert w.starts == 2
+
+
 @pytest.mark.e2e
 @pytest.mark.skipif(not ocr_available(), reason="rapidocr/onnxruntime not installed")
 def test_a_real_scanned_page_is_read_by_ocr_within_the_default_memory_budget():
