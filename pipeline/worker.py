@@ -28,6 +28,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -110,6 +111,19 @@ def _peak_mb() -> int:
     return 0
 
 
+_SPAWN_LOCK = threading.Lock()
+_SPAWNER: list[ThreadPoolExecutor] = []
+
+
+def _popen(args: list[str], **kwargs: object) -> subprocess.Popen:
+    """``subprocess.Popen`` run by one long-lived thread: a child's ``PR_SET_PDEATHSIG`` fires when the
+    thread that started it ends, and a pool thread that restarts a crashed child ends with its pool call."""
+    with _SPAWN_LOCK:
+        if not _SPAWNER:
+            _SPAWNER.append(ThreadPoolExecutor(1, thread_name_prefix="parse-spawner"))
+    return _SPAWNER[0].submit(subprocess.Popen, args, **kwargs).result()
+
+
 @functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
     try:
@@ -127,8 +141,22 @@ def trim_heap() -> None:
         trim(0)
 
 
-def _serve(fd: int, memory_mb: int, address_mb: int) -> None:
+def _die_with(parent_pid: int) -> None:
+    """SIGKILL this child when the thread that started it ends (Linux ``PR_SET_PDEATHSIG``; children are
+    started by one thread that lives as long as the parent, see :func:`_popen`): the child runs in its own
+    process group, so a terminal's Ctrl-C does not reach it, and a child stuck in a regex holds the GIL, so
+    nothing in it could notice a killed parent."""
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the child ends when it next reads from a closed pipe
+        return
+    if os.getppid() != parent_pid:  # the parent died before the call
+        os._exit(1)
+
+
+def _serve(fd: int, memory_mb: int, address_mb: int, parent_pid: int) -> None:
     """Child loop: receive (data, row, portal, parent, kwargs), send ("ok", result, peak MB) or (kind, reason)."""
+    _die_with(parent_pid)
     conn = Connection(fd)
     limit = address_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -157,10 +185,14 @@ def _serve(fd: int, memory_mb: int, address_mb: int) -> None:
             conn.send(over)
             return  # the heap may be fragmented beyond use: the parent starts a fresh child
         except Exception as exc:  # noqa: BLE001 - any parser bug becomes this document's reason
-            conn.send(("error", f"{type(exc).__name__}: {exc}"[:500], _peak_mb()))
+            reply = ("error", f"{type(exc).__name__}: {exc}"[:500], _peak_mb())
         else:
-            conn.send(("ok", result, _peak_mb()))
-        job = data = result = None  # freed before the heap is trimmed
+            reply = ("ok", result, _peak_mb())
+        try:
+            conn.send(reply)
+        except OSError:  # the parent is gone
+            return
+        job = data = result = reply = None  # freed before the heap is trimmed
         trim_heap()
 
 
@@ -200,10 +232,10 @@ class BudgetedWorker:
         # A fresh interpreter (not fork/forkserver): nothing of the caller's threads, locks or __main__
         # is inherited or re-imported; the two ends talk over a socket pair as multiprocessing connections.
         ours, theirs = socket.socketpair()
-        proc = subprocess.Popen(
+        proc = _popen(
             [sys.executable, "-m", "pipeline.worker", str(theirs.fileno()), str(self.budget.memory_mb),
-             str(self.budget.address_limit_mb)],
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, close_fds=True,
+             str(self.budget.address_limit_mb), str(os.getpid())],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, close_fds=True, process_group=0,
         )
         theirs.close()
         self._starting = (proc, Connection(ours.detach()))
@@ -226,7 +258,11 @@ class BudgetedWorker:
 
     def _stop(self) -> None:
         if self._proc is not None:
-            self._proc.kill()
+            if self._proc.returncode is None:  # not reaped yet, so its process group is still ours
+                try:  # the child and what it started (antiword, LibreOffice): none outlives a stopped document
+                    os.killpg(self._proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    self._proc.kill()
             self._proc.wait()
         if self._conn is not None:
             self._conn.close()
@@ -384,4 +420,4 @@ def process_budgeted(data: bytes, row: dict, portal: dict | None = None, parent:
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
+    _serve(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +28,7 @@ from pipeline.worker import Budget, BudgetedWorker
 from .corpus import CASES, SEED_TEXT, big_table_page
 
 SCAN_PAGE = SEED_TEXT.parents[1] / "office" / "pingtan-2021-scan.pdf"
+ROOT = Path(__file__).resolve().parents[2]
 
 PARSED = {"ok", "no_tables", "not_a_report", "unreadable"}
 
@@ -136,6 +141,73 @@ def test_one_huge_allocation_fails_on_the_address_space_backstop_and_the_next_do
         assert "MemoryError" in report["parse_reason"] or report["parse_reason"] == (
             "budget: address space over 500 MB (memory budget 2048 MB)")
         assert _real_report(w)["parse_status"] == "ok"
+
+
+_PARENT = """
+import sys
+from pipeline.worker import Budget, BudgetedWorker
+from tests.hostile.corpus import big_table_page
+page = big_table_page()
+w = BudgetedWorker(Budget(seconds=600))
+w.start()
+print(w._proc.pid, flush=True)
+w.process(page, {"url": "http://x/t.html", "content_type": "text/html"})
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _cpu_ticks(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def test_a_parent_killed_mid_document_takes_its_child_with_it():
+    """kill -9 of the parse step while a child is busy: the child (in its own process group, out of reach
+    of the terminal's signals) does not go on parsing as an orphan."""
+    parent = subprocess.Popen([sys.executable, "-c", _PARENT], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    start = _cpu_ticks(child)
+    for _ in range(300):  # until the child has spent 1.5 s of CPU on the document (receiving it costs little)
+        if _cpu_ticks(child) - start > 150:
+            break
+        time.sleep(0.1)
+    assert _alive(child)
+    parent.kill()
+    parent.wait()
+    for _ in range(100):
+        if not _alive(child):
+            break
+        time.sleep(0.1)
+    assert not _alive(child)
+
+
+def test_a_pool_child_restarted_by_a_pool_thread_is_started_again_after_that_thread_ends():
+    """A child started by a pool thread (after a crash) dies with that thread at the end of the call
+    (``PR_SET_PDEATHSIG``); the pool's next call starts it again instead of failing the document."""
+    from pipeline.worker import ParsePool
+
+    seed = SEED_TEXT.read_bytes()
+    row = {"url": "http://www.yongding.gov.cn/zw/t1.txt", "content_type": "text/plain", "kind": "report"}
+    with ParsePool(1, Budget(seconds=60)) as pool:
+        def crash_then_parse(w: BudgetedWorker, n: int) -> str:
+            if n == 0:
+                _abort_child_soon(w)
+                w.process(SLOW, {"url": "http://www.hostile.gov.cn/abort.html", "kind": "report"})
+            return w.process(seed, row)["report"]["parse_status"]
+
+        assert [r for _, r in pool.imap_unordered(crash_then_parse, [0])] == ["ok"]
+        worker = pool.workers[0]
+        assert worker.starts == 2
+        assert [r for _, r in pool.imap_unordered(lambda w, n: w.process(seed, row)["report"]["parse_status"],
+                                                  [1])] == ["ok"]
 
 
 def test_a_child_left_holding_memory_after_a_document_is_replaced_before_the_next():
