@@ -142,6 +142,7 @@ def read_image(data: bytes) -> ExtractedDocument:
         image.load()
     except (UnidentifiedImageError, OSError) as exc:
         raise UnreadableDocument(f"corrupt image: {exc}") from exc
+    image = _bounded(image)  # the full decode (256 MB for 64 M RGBA pixels) is freed before OCR starts
     lines, mean = ocr_pil(image)
     if not lines:
         raise UnreadableDocument("image contains no recognisable text")

@@ -187,6 +187,16 @@ def pixel_bomb_png(side: int = 30_000) -> bytes:
             + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b""))
 
 
+def rgba_png_at_bound(side: int = 8000) -> bytes:
+    """A white 8-bit RGBA PNG of side² pixels (64 M at 8,000: just inside the OCR pixel bound), which Pillow
+    decodes whole (256 MB) before it can be shrunk to the OCR size."""
+    row = b"\x00" + b"\xff" * (4 * side)
+    comp = zlib.compressobj(6)
+    idat = b"".join(comp.compress(row) for _ in range(side)) + comp.flush()
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0))
+            + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b""))
+
+
 def scanned_pdf(pages: int = 200) -> bytes:
     """A PDF of ``pages`` image-only pages (no text layer): each page would be rendered and OCRed."""
     from PIL import Image, ImageDraw
@@ -279,6 +289,9 @@ CASES: tuple[Case, ...] = (
     Case("png-144m-pixels", "scan2.png", "image/png", lambda: pixel_bomb_png(12_000), "handled",
          "144 M pixels: under Pillow's bomb limit, decoded and OCRed whole", status="unreadable",
          reason="pixel bound"),
+    Case("png-64m-rgba-at-bound", "scan3.png", "image/png", rgba_png_at_bound, "handled",
+         "64 M RGBA pixels, inside the pixel bound: decoded (256 MB), shrunk and OCRed within the memory budget",
+         status="unreadable", reason="no recognisable text"),
     Case("pdf-encrypted", "P020230101.pdf", "application/pdf", encrypted_pdf, "handled",
          "a password-protected PDF was called corrupt", status="unreadable", reason="encrypted PDF"),
     Case("doc-that-is-html", "P020220208.doc", DOC, doc_html, "handled",

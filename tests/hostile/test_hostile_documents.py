@@ -45,9 +45,10 @@ def _real_report(worker: BudgetedWorker) -> dict:
 
 @pytest.fixture(scope="module")
 def roomy():
-    """A time budget no bounded document comes near (they finish in about a second each); the default
-    memory budget."""
-    with BudgetedWorker(Budget(seconds=20)) as w:
+    """The default memory budget and a time budget no bounded document comes near on a loaded machine
+    (most finish in a second; the 64 M-pixel image and its OCR take about ten): time is measured by
+    benchmarks/hostile.py, not asserted here."""
+    with BudgetedWorker(Budget(seconds=120)) as w:
         assert _real_report(w)["parse_status"] == "ok"  # warm: imports and lazy tables loaded
         yield w
 
