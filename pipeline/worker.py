@@ -12,7 +12,8 @@ child's RSS while it waits and kills it over budget; the child also reports its 
 Address space (``RLIMIT_AS``) is not the budget: onnxruntime and glibc reserve far more than they touch
 (an OCR page reserves about 1.7 GB of address space and touches about 0.7 GB). It stays as a backstop at
 four times the memory budget, so one huge allocation fails at once with ``MemoryError`` in the child
-instead of growing between two polls.
+instead of growing between two polls. The child runs in its own process group (a stopped document's
+antiword or LibreOffice is killed with it) and dies with its parent (``PR_SET_PDEATHSIG``).
 """
 
 from __future__ import annotations
