@@ -206,6 +206,9 @@ class Slot(NamedTuple):
     row_label: str | None = None  # the label a row without label cells takes (table 四: the header path)
 
 
+_slot = tuple.__new__  # Slot(*fields) without the named tuple's Python-level __new__ (one per table-三 cell)
+
+
 class ColumnAxis(Protocol):
     def frame(self, grid: Grid) -> list[int]: ...
     def header(self, grid: Grid, r: int) -> bool: ...
@@ -552,7 +555,7 @@ class ApplicantColumns:
             if app is None or raw is None:
                 continue
             method, score = by_header if how == "header" else by_position
-            out.append(Slot(c, raw, None, app, hdr[c] or None, None, method, score))
+            out.append(_slot(Slot, (c, raw, None, app, hdr[c] or None, None, method, score, None)))
         return out
 
     def _assign(self, cells: list[tuple[int, str]]) -> list[tuple[str | None, str]]:
