@@ -21,6 +21,12 @@ samples the RSS of the child and its descendants (the enrichment workers) and st
 ``--max-rss-mb`` (the machine is shared); the peak is the larger of the kernel's ``ru_maxrss`` and the
 largest sampled sum. The published year is checked against the truth (reports, fact rows, total
 applications). Targets (issue 12): linearity ≤ 1.1, rss_growth ≤ 1.2, peak RSS < 2 GB.
+
+Where the peak is (``/proc`` sampled per phase, 40 k reports): while the year's facts are read into bucket
+spills and the two enrichment workers (~170 MB each) enrich the year before (~1 GB for the tree); then the
+main process alone, sorting and writing one bucket at a time (~800 MB). What grows with the year is the
+url → doc maps, the key table, the versions and the year before's cross-year facts (~1.4 KB a report, held
+from ranking on, when the workers are gone).
 The last line is machine-readable (figures of the largest size; when a size was stopped at the RSS cap
 it has no rate and no ratio: ``reports_per_s=0``, ``linearity=nan rss_growth=nan``, exit status 1):
 

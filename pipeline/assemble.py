@@ -13,7 +13,9 @@ without holding the year in memory (a national year is 150,000 reports and 35–
 1. **Reports** of the year and the year before (``ParsedStore.year_tables(·, "documents")``): each report
    record is checked against ``pipeline.records.Report``, enriched with who/where (the registry record
    enters here) and reduced to a key row (``pipeline.dedup.KEY_SCHEMA`` plus the few columns sources and
-   timeliness need). The year's full report rows are spilled to bucket files.
+   timeliness need). The year's full report rows are spilled to bucket files, the key rows of both years to
+   one Arrow file each (read back for step 3, after the enrichment workers have exited: what the main
+   process holds while they run does not grow with the year beyond a url → doc map).
 2. **Facts and checks** (``year_tables(·, "facts" | "checks")``, typed Arrow columns, no dict per fact):
    rejected when a row lacks a field of its record or has one no record names (``_absent`` / ``_extra``);
    counted per document; the few facts the cross-year rules read (``pipeline.xyear.read_mask``) are kept,
