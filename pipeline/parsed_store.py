@@ -230,6 +230,26 @@ class ParsedStore:
             out.extend(found[u]["summary"] for u in urls[i:i + 5000] if u in found and found[u]["summary"])
         return out
 
+    def timed_out(self, below_seconds: float, limit: int) -> list[str]:
+        """Up to ``limit`` URLs whose stored result is a ``budget: timeout after N s`` with N below
+        ``below_seconds`` (by URL): the parse step's slow lane asks them again with more time."""
+        if limit <= 0:
+            return []
+        rows = self._db().execute(
+            "SELECT url, json_extract(summary, '$.parse_reason') FROM docs "
+            "WHERE json_extract(summary, '$.parse_reason') LIKE 'budget: timeout after %' ORDER BY url")
+        out: list[str] = []
+        for url, reason in rows:
+            try:
+                seconds = float(reason.removeprefix("budget: timeout after ").split()[0])
+            except (ValueError, IndexError):
+                continue
+            if seconds < below_seconds:
+                out.append(url)
+                if len(out) >= limit:
+                    break
+        return out
+
     # -- writing -------------------------------------------------------------------------------------
     def put(self, url: str, sha256: str, result: dict, summary: dict | None = None) -> None:
         """Store one result (buffered; committed with its batch). ``summary`` is the small row kept in the

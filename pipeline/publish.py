@@ -21,7 +21,7 @@ from .parsed_store import ParsedStore
 from .rawstore import CorruptRawDocument, RawStore, ext_of
 from .state import ManifestState, is_stored
 from .version import changed_parts, parser_version
-from .worker import BudgetedWorker, ParsePool  # children with a time/memory budget per document
+from .worker import Budget, BudgetedWorker, ParsePool  # children with a time/memory budget per document
 from .year_checks import CheckOutcome, run_checks
 
 # Documents that are reports (even if their tables could not be read) go to the reports table;
@@ -81,10 +81,40 @@ def parse_new(data_dir: str | Path, workers: int | None = None, batch_size: int 
                 for job, (status, result) in pool.imap_unordered(lambda w, j: _parse_one(raw, w, j), jobs):
                     _record(run, parsed, job, status, result)
                 parsed.commit()  # the attachments' parent pages are read from the store
+        _slow_lane(run, parsed, state, raw)
         parsed.compact()  # batches left mostly superseded by re-parses are rewritten: the store stays bounded
     finally:
         parsed.close()
     return run
+
+
+def _slow_lane(run: ParseRun, parsed: ParsedStore, state: ManifestState, raw: RawStore) -> None:
+    """Documents whose result is a timeout under the normal budget (this run's or an earlier one's) are parsed
+    once more, one at a time, with the slow lane's budget: a scanned report of a dozen pages is slow, not
+    hostile. One that times out there too keeps that result until its bytes or the parser change."""
+    budget = Budget.from_env()
+    urls = parsed.timed_out(budget.slow_lane().seconds, budget.slow_per_run)
+    if not urls:
+        return
+    rows, entries = state.get_many(urls), parsed.entries(urls)
+    with BudgetedWorker(budget.slow_lane()) as worker:
+        for url in urls:
+            row = rows.get(url)
+            if not is_stored(row) or entries[url]["sha256"] != row["sha256"]:
+                continue  # withdrawn or changed since: the normal lane has it
+            parent_url = row.get("parent_url")
+            report = parsed.report_of(parent_url) if parent_url else None
+            job = _Job(row, {"report": report} if report is not None else None, entries[url])
+            earlier = [f for f in run.failures if f["url"] == url]
+            if earlier:  # timed out in this run's normal lane: the slow lane's result replaces it
+                run.failures = [f for f in run.failures if f["url"] != url]
+                run.parsed -= 1
+                run.statuses["error"] -= 1
+                if not run.statuses["error"]:
+                    del run.statuses["error"]
+            status, result = _parse_one(raw, worker, job)
+            _record(run, parsed, job, status, result)
+    parsed.commit()
 
 
 def _drop_withdrawn(run: ParseRun, parsed: ParsedStore, state: ManifestState) -> None:

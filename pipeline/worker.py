@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import TypeVar
 
@@ -59,6 +59,14 @@ class Budget:
     seconds: float = 30.0
     memory_mb: int = 1024
     address_mb: int | None = None
+    # The slow lane: a document that ran out of ``seconds`` (a scanned report of a dozen pages costs
+    # ~20 s of OCR a page) is asked once more with ``slow_seconds``, at most ``slow_per_run`` a run.
+    slow_seconds: float = 600.0
+    slow_per_run: int = 5
+
+    def slow_lane(self) -> Budget:
+        """This budget with the slow lane's time."""
+        return replace(self, seconds=max(self.seconds, self.slow_seconds))
 
     @property
     def address_limit_mb(self) -> int:
@@ -66,12 +74,14 @@ class Budget:
 
     @classmethod
     def from_env(cls) -> Budget:
-        """``NIANBAO_PARSE_SECONDS`` / ``NIANBAO_PARSE_MEMORY_MB`` / ``NIANBAO_PARSE_ADDRESS_MB`` override the
-        defaults."""
+        """``NIANBAO_PARSE_SECONDS`` / ``NIANBAO_PARSE_MEMORY_MB`` / ``NIANBAO_PARSE_ADDRESS_MB`` /
+        ``NIANBAO_PARSE_SLOW_SECONDS`` / ``NIANBAO_PARSE_SLOW_PER_RUN`` override the defaults."""
         address = os.environ.get("NIANBAO_PARSE_ADDRESS_MB")
         return cls(seconds=float(os.environ.get("NIANBAO_PARSE_SECONDS", cls.seconds)),
                    memory_mb=int(os.environ.get("NIANBAO_PARSE_MEMORY_MB", cls.memory_mb)),
-                   address_mb=int(address) if address else None)
+                   address_mb=int(address) if address else None,
+                   slow_seconds=float(os.environ.get("NIANBAO_PARSE_SLOW_SECONDS", cls.slow_seconds)),
+                   slow_per_run=int(os.environ.get("NIANBAO_PARSE_SLOW_PER_RUN", cls.slow_per_run)))
 
 
 @dataclass(frozen=True)
