@@ -690,8 +690,8 @@ class _Assembled:
 
     def __init__(self, year: int, keys: pa.Table, versions, previous: dict, xyear_before: _ByDoc,
                  buckets: _Buckets, work: Path) -> None:
-        self.year, self.keys, self.versions, self.buckets, self.work = year, keys, versions, buckets, work
-        n = keys.num_rows
+        self.year, self.versions, self.buckets, self.work = year, versions, buckets, work
+        self.n = n = keys.num_rows
         self.chosen = np.zeros(n, dtype=bool)
         self.chosen[versions.chosen] = True
         report_id: list[str | None] = [None] * n
@@ -706,10 +706,24 @@ class _Assembled:
         for doc in versions.chosen:
             self.partner[doc] = previous.get(agencies[doc], -1)
         del agencies
-        self.xyear_before = xyear_before
+        # the key table is read again only for the reports and sources, after the facts and checks: spilled
+        # meanwhile (~0.5 KB a report, held while the facts are sorted otherwise)
+        self._keys_path = work / "keys-ranked.arrow"
+        with ipc.new_file(self._keys_path, keys.schema, options=ipc.IpcWriteOptions(compression="lz4")) as out:
+            out.write_table(keys)
+        self._keys: pa.Table | None = None
+        self.xyear_before: _ByDoc | None = xyear_before
         self.passed = np.zeros(n, dtype=np.int64)
         self.failed = np.zeros(n, dtype=np.int64)
         self.checks_done = False
+
+    @property
+    def keys(self) -> pa.Table:
+        """The year's key table (every candidate, by doc), read back from its spill at first use."""
+        if self._keys is None:
+            with ipc.open_file(self._keys_path) as reader:
+                self._keys = reader.read_all().combine_chunks()
+        return self._keys
 
     def streamed(self) -> StreamedYear:
         counts = {"reports": len(self.versions.chosen), "sources": len(self.versions.sources)}
@@ -771,6 +785,7 @@ class _Assembled:
                 zero_copy_only=False))
             yield from _typed(rows, schema).to_batches()
         self.checks_done = True
+        self.xyear_before = None  # only the checks read the year before
 
     def _cross_rows(self, cross_year: _CrossYear, bucket: int, pairs: list[tuple[int, int]]) -> pa.Table:
         """The cross-year rows of a bucket's pairs, all at once (``_CrossYear``)."""
@@ -827,7 +842,7 @@ class _Assembled:
                  "days_late": pa.int64(), "n_facts": pa.int64(), "checks_passed": pa.int64(),
                  "checks_failed": pa.int64()}
         parts: dict[str, list[pa.Array]] = {name: [] for name in types}
-        row = np.full(self.keys.num_rows, -1, dtype=np.int64)
+        row = np.full(self.n, -1, dtype=np.int64)
         chosen, members = self.versions.chosen, self.versions.members
         for start in range(0, len(chosen), chunk):
             ranked_part = members[start:start + chunk]
