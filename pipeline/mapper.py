@@ -511,7 +511,7 @@ class ApplicantColumns:
         width = max((len(r) for r in grid.rows), default=0)
         band = tuple(tuple(row) for row in grid.rows[:first])
         self.col_app, self.col_hdr, self.first_app = _applicant_band(band, width, self.head_items, len(self.apps))
-        return [r for r in range(first, len(grid.rows)) if any(x.strip() for x in grid.rows[r])]
+        return [r for r in range(first, len(grid.rows)) if any(map(str.strip, grid.rows[r]))]
 
     def header(self, grid: Grid, r: int) -> bool:
         return False
