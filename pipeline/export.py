@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .dictionaries import indicator_rows
-from .locations import is_uri, shown
+from .locations import as_root, shown
 from .query import connect, tables_present
 
 FORMATS = ("csv", "xlsx", "parquet")
@@ -52,7 +52,7 @@ def bilingual(code: str, headers: dict[str, tuple[str, str]]) -> str:
 
 def fetch(dataset_root: str | Path, table: str, year: int | None = None) -> pa.Table:
     """One table (or ``wide``) as Arrow, optionally one report year."""
-    root = dataset_root if is_uri(dataset_root) else Path(dataset_root)
+    root = as_root(dataset_root)
     present = tables_present(root)
     if table != WIDE and table not in present:
         raise ExportError(f"no table {table!r} under {shown(root)} (tables: {', '.join(present) or 'none'}, or wide)")

@@ -22,11 +22,14 @@ def is_uri(root: object) -> bool:
     return isinstance(root, str) and "://" in root
 
 
-def _named(value: str | os.PathLike[str] | None, data_dir: str | os.PathLike[str], default: str) -> str | Path:
-    if not value:
-        return Path(data_dir) / default
+def as_root(value: str | os.PathLike[str]) -> str | Path:
+    """A root as the readers and writers take it: a URI stays a string, a folder becomes a ``Path``."""
     value = os.fspath(value)
     return value if is_uri(value) else Path(value)
+
+
+def _named(value: str | os.PathLike[str] | None, data_dir: str | os.PathLike[str], default: str) -> str | Path:
+    return as_root(value) if value else Path(data_dir) / default
 
 
 def raw_root(data_dir: str | os.PathLike[str], configured: str | None = None) -> str | Path:

@@ -24,7 +24,7 @@ from . import schema
 from .coverage import current_tree, is_file, write_coverage
 from .dataset import PART_FILE, write_files, years_present
 from .dictionaries import write_dictionaries
-from .locations import is_uri
+from .locations import as_root, is_uri
 from .schema import SCHEMA_VERSION, TABLES, UNPARTITIONED
 
 LICENSE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
@@ -190,7 +190,7 @@ def write_description(dataset_root: str | Path) -> dict[str, Path | str]:
     The two text files are published as one dataset version (``dataset.write_files``), so a reader never
     sees half of one and a publication finishing at the same time cannot carry a stale copy.
     """
-    root = dataset_root if is_uri(dataset_root) else Path(dataset_root)
+    root = as_root(dataset_root)
     write_dictionaries(root)
     texts = {"datapackage.json": json.dumps(datapackage(root), ensure_ascii=False, indent=1) + "\n",
              "README.md": readme(root)}

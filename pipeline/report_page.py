@@ -11,7 +11,7 @@ import html
 from pathlib import Path
 
 from .export import indicator_headers
-from .locations import is_uri
+from .locations import as_root
 from .query import connect, tables_present
 from .schema import SCHEMA_VERSION
 
@@ -165,7 +165,7 @@ def _by_year(con, codes: tuple[str, ...]) -> dict[int, float]:
 
 def charts(dataset_root: str | Path) -> list[str]:
     """The figures of the page, in order."""
-    root = dataset_root if is_uri(dataset_root) else Path(dataset_root)
+    root = as_root(dataset_root)
     present = set(tables_present(root))
     con = connect(root)
     labels = indicator_headers()
@@ -225,7 +225,7 @@ def charts(dataset_root: str | Path) -> list[str]:
 
 def build_report(dataset_root: str | Path, output_dir: str | Path) -> Path:
     """Write ``index.html`` (everything inline) under ``output_dir``; returns its path."""
-    root = dataset_root if is_uri(dataset_root) else Path(dataset_root)
+    root = as_root(dataset_root)
     con = connect(root)
     present = set(tables_present(root))
     n_reports, first, last = con.execute("SELECT count(*), min(report_year), max(report_year) FROM reports").fetchone() \

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -13,6 +14,24 @@ EXIT_NOT_A_REPORT = 1
 def err(message: str) -> None:
     """One line on stderr, the way every operator mistake is reported: no traceback."""
     print(f"nianbao: {message}", file=sys.stderr)
+
+
+def add_dataset_options(p: argparse.ArgumentParser) -> None:
+    """``--data`` / ``--dataset`` of the commands that read the published dataset (query, report, export)."""
+    p.add_argument("--data", help="data directory holding dataset/ (default ./data, or $NIANBAO_DATASET_URI when set; "
+                                  "the dataset directory itself also works)")
+    p.add_argument("--dataset", help="the dataset itself: a folder or an object-storage URI such as "
+                   "s3://bucket/nianbao/dataset?endpoint_override=host:9000&scheme=http (default "
+                   "$NIANBAO_DATASET_URI, else <data>/dataset)")
+
+
+def unreadable(root: object, exc: OSError) -> int:
+    """One line for a dataset that cannot be read (object storage unreachable, no such bucket, credentials
+    refused, an output not writable); the exit code of an operator mistake."""
+    from pipeline.locations import shown
+
+    err(f"cannot read the dataset at {shown(root)}: {str(exc).splitlines()[0]}")
+    return EXIT_BAD_INPUT
 
 
 def read_input(path: Path) -> bytes | None:

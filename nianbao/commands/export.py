@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import EXIT_BAD_INPUT, err
+from . import EXIT_BAD_INPUT, add_dataset_options, err, unreadable
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -16,9 +16,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     root = resolve_root(args.data, args.dataset)
     try:
         present = tables_present(root)
-    except OSError as exc:  # object storage unreachable, no such bucket, credentials refused
-        err(f"cannot read the dataset at {shown(root)}: {str(exc).splitlines()[0]}")
-        return EXIT_BAD_INPUT
+    except OSError as exc:
+        return unreadable(root, exc)
     if not present:
         err(f"no dataset under {shown(root)}: pass --data DIR, the directory holding dataset/ "
             "(e.g. --data ./data), or --dataset URI")
@@ -43,9 +42,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("csv", "xlsx", "parquet"),
                    help="output format (default: from the --output suffix, else csv)")
     p.add_argument("--output", required=True, help="file to write")
-    p.add_argument("--data", help="data directory holding dataset/ (default ./data, or $NIANBAO_DATASET_URI when set; "
-                                  "the dataset directory itself also works)")
-    p.add_argument("--dataset", help="the dataset itself: a folder or an object-storage URI such as "
-                   "s3://bucket/nianbao/dataset?endpoint_override=host:9000&scheme=http (default "
-                   "$NIANBAO_DATASET_URI, else <data>/dataset)")
+    add_dataset_options(p)
     p.set_defaults(func=cmd_export)

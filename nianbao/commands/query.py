@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from . import EXIT_BAD_INPUT, err
+from . import EXIT_BAD_INPUT, add_dataset_options, err, unreadable
 
 VIEWS = "reports, facts, checks, sources, documents, coverage, indicators, regions"
 
@@ -67,9 +67,8 @@ def cmd_query(args: argparse.Namespace) -> int:
         err(f"no dataset under {where}: pass --data DIR, the directory holding dataset/ "
             f"(e.g. --data ./data), or --dataset URI, or run `nianbao demo` to make one{hint}")
         return EXIT_BAD_INPUT
-    except OSError as exc:  # object storage unreachable, no such bucket, credentials refused
-        err(f"cannot read the dataset at {shown(root)}: {str(exc).splitlines()[0]}")
-        return EXIT_BAD_INPUT
+    except OSError as exc:
+        return unreadable(root, exc)
     try:
         cursor = con.execute(args.sql)
         columns = [d[0] for d in cursor.description or []]
@@ -92,11 +91,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("query", help=f"run SQL over the dataset with DuckDB (views: {VIEWS})")
     p.add_argument("sql", help=f"the SQL statement; the views are {VIEWS}")
-    p.add_argument("--data", help="data directory holding dataset/ (default ./data, or $NIANBAO_DATASET_URI when set; "
-                                  "the dataset directory itself also works)")
-    p.add_argument("--dataset", help="the dataset itself: a folder or an object-storage URI such as "
-                   "s3://bucket/nianbao/dataset?endpoint_override=host:9000&scheme=http (default "
-                   "$NIANBAO_DATASET_URI, else <data>/dataset)")
+    add_dataset_options(p)
     p.add_argument("--format", choices=("table", "csv", "json"), default="table",
                    help="table (aligned text, default), csv (text quoted, so codes stay text) or json (array of objects)")
     p.add_argument("--output", help="write the whole result to this file instead of printing it")

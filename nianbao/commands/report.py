@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import EXIT_BAD_INPUT, err
+from . import EXIT_BAD_INPUT, add_dataset_options, err, unreadable
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -14,13 +14,17 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     root = resolve_root(args.data, args.dataset)
     try:
-        if "reports" not in tables_present(root):
-            err(f"no dataset under {shown(root)}: pass --data DIR, the directory holding dataset/ "
-                "(e.g. --data ./data), or --dataset URI")
-            return EXIT_BAD_INPUT
+        present = tables_present(root)
+    except OSError as exc:
+        return unreadable(root, exc)
+    if "reports" not in present:
+        err(f"no dataset under {shown(root)}: pass --data DIR, the directory holding dataset/ "
+            "(e.g. --data ./data), or --dataset URI")
+        return EXIT_BAD_INPUT
+    try:
         path = build_report(root, args.output)
-    except OSError as exc:  # object storage unreachable, no such bucket, credentials refused; output not writable
-        err(f"{shown(root)}: {str(exc).splitlines()[0]}")
+    except OSError as exc:  # the output directory is not writable, or the store failed mid-read
+        err(f"{args.output}: {str(exc).splitlines()[0]}")
         return EXIT_BAD_INPUT
     print(f"{path} (open it in a browser: file://{path.resolve()})")
     return 0
@@ -29,9 +33,5 @@ def cmd_report(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="write a static HTML page of charts over the dataset")
     p.add_argument("--output", required=True, help="directory to write index.html into")
-    p.add_argument("--data", help="data directory holding dataset/ (default ./data, or $NIANBAO_DATASET_URI when set; "
-                                  "the dataset directory itself also works)")
-    p.add_argument("--dataset", help="the dataset itself: a folder or an object-storage URI such as "
-                   "s3://bucket/nianbao/dataset?endpoint_override=host:9000&scheme=http (default "
-                   "$NIANBAO_DATASET_URI, else <data>/dataset)")
+    add_dataset_options(p)
     p.set_defaults(func=cmd_report)
