@@ -231,7 +231,6 @@ class _Buckets:
     def __init__(self, folder: Path, n: int, budget: int = SPILL_BYTES) -> None:
         self.folder, self.n, self.budget = folder, n, budget
         self._writers: dict[tuple[str, int], ipc.RecordBatchFileWriter] = {}
-        self._options = ipc.IpcWriteOptions(compression="lz4")
         self._pending: dict[str, list[tuple[pa.Table, np.ndarray]]] = {}
         self._held = 0
 
@@ -258,8 +257,7 @@ class _Buckets:
                     continue
                 key = (table, b)
                 if key not in self._writers:
-                    self._writers[key] = ipc.new_file(self.folder / f"{table}-{b:06d}.arrow", pieces[0].schema,
-                                                      options=self._options)
+                    self._writers[key] = _spill_writer(self.folder / f"{table}-{b:06d}.arrow", pieces[0].schema)
                 self._writers[key].write_table(pa.concat_tables(pieces).combine_chunks())
         self._pending.clear()
         self._held = 0
@@ -274,8 +272,18 @@ class _Buckets:
         path = self.folder / f"{table}-{bucket:06d}.arrow"
         if not path.exists():
             return schema.empty_table()
-        with ipc.open_file(path) as reader:
-            return reader.read_all().combine_chunks()
+        return _read_spill(path)
+
+
+def _spill_writer(path: Path, schema: pa.Schema) -> ipc.RecordBatchFileWriter:
+    """An Arrow file for rows held out of memory until they are read back once (lz4: the spills are written
+    and read at disk speed, not CPU speed)."""
+    return ipc.new_file(path, schema, options=ipc.IpcWriteOptions(compression="lz4"))
+
+
+def _read_spill(path: Path) -> pa.Table:
+    with ipc.open_file(path) as reader:
+        return reader.read_all().combine_chunks()
 
 
 def _bucket_of(keys: list[str], n: int) -> np.ndarray:
@@ -296,7 +304,7 @@ class _Year:
 
     def add_keys(self, rows: pa.Table) -> None:
         if self._writer is None:
-            self._writer = ipc.new_file(self.path, rows.schema, options=ipc.IpcWriteOptions(compression="lz4"))
+            self._writer = _spill_writer(self.path, rows.schema)
         self._writer.write_table(rows)
 
     def table(self, schema: pa.Schema) -> pa.Table:
@@ -305,8 +313,7 @@ class _Year:
             return schema.empty_table()
         self._writer.close()
         self._writer = None
-        with ipc.open_file(self.path) as reader:
-            table = reader.read_all().combine_chunks()
+        table = _read_spill(self.path)
         self.path.unlink()
         return table
 
@@ -709,7 +716,7 @@ class _Assembled:
         # the key table is read again only for the reports and sources, after the facts and checks: spilled
         # meanwhile (~0.5 KB a report, held while the facts are sorted otherwise)
         self._keys_path = work / "keys-ranked.arrow"
-        with ipc.new_file(self._keys_path, keys.schema, options=ipc.IpcWriteOptions(compression="lz4")) as out:
+        with _spill_writer(self._keys_path, keys.schema) as out:
             out.write_table(keys)
         self._keys: pa.Table | None = None
         self.xyear_before: _ByDoc | None = xyear_before
@@ -721,8 +728,7 @@ class _Assembled:
     def keys(self) -> pa.Table:
         """The year's key table (every candidate, by doc), read back from its spill at first use."""
         if self._keys is None:
-            with ipc.open_file(self._keys_path) as reader:
-                self._keys = reader.read_all().combine_chunks()
+            self._keys = _read_spill(self._keys_path)
         return self._keys
 
     def streamed(self) -> StreamedYear:

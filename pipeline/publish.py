@@ -105,15 +105,13 @@ def _slow_lane(run: ParseRun, parsed: ParsedStore, state: ManifestState, raw: Ra
             parent_url = row.get("parent_url")
             report = parsed.report_of(parent_url) if parent_url else None
             job = _Job(row, {"report": report} if report is not None else None, entries[url])
-            earlier = [f for f in run.failures if f["url"] == url]
-            if earlier:  # timed out in this run's normal lane: the slow lane's result replaces it
+            if any(f["url"] == url for f in run.failures):  # this run's normal-lane timeout is replaced
                 run.failures = [f for f in run.failures if f["url"] != url]
                 run.parsed -= 1
-                run.statuses["error"] -= 1
-                if not run.statuses["error"]:
-                    del run.statuses["error"]
+                run.statuses.subtract({"error": 1})
             status, result = _parse_one(raw, worker, job)
             _record(run, parsed, job, status, result)
+    run.statuses += Counter()  # drops the zero counts left by replaced timeouts
     parsed.commit()
 
 

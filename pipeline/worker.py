@@ -136,11 +136,15 @@ def _popen(args: list[str], **kwargs: object) -> subprocess.Popen:
 
 
 @functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
+def _libc() -> ctypes.CDLL | None:
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
         return None
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    return getattr(_libc(), "malloc_trim", None)  # None: not glibc
 
 
 def trim_heap() -> None:
@@ -157,10 +161,10 @@ def _die_with(parent_pid: int) -> None:
     started by one thread that lives as long as the parent, see :func:`_popen`): the child runs in its own
     process group, so a terminal's Ctrl-C does not reach it, and a child stuck in a regex holds the GIL, so
     nothing in it could notice a killed parent."""
-    try:
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the child ends when it next reads from a closed pipe
+    prctl = getattr(_libc(), "prctl", None)
+    if prctl is None:  # not Linux: the child ends when it next reads from a closed pipe
         return
+    prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != parent_pid:  # the parent died before the call
         os._exit(1)
 
