@@ -28,7 +28,15 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from . import titles
-from .dataset import PART_FILE, current_path, open_dataset, rows_to_arrow, write_unpartitioned, years_present
+from .dataset import (
+    PART_FILE,
+    current_tree,
+    is_file,
+    open_dataset,
+    rows_to_arrow,
+    write_unpartitioned,
+    years_present,
+)
 from .locations import dataset_root as dataset_location
 from .locations import is_uri
 from .locations import raw_root as raw_location
@@ -105,17 +113,6 @@ def write_documents(data_dir: str | Path, dataset_root: str | Path, log: list[di
                     raw_root: str | Path | None = None) -> Path | str:
     """Replace ``documents/`` with every stored document (see ``document_rows``)."""
     return write_unpartitioned(dataset_root, "documents", document_rows(data_dir, log, raw_root), DOCUMENTS)
-
-
-def current_tree(dataset_root: str | Path) -> tuple[pafs.FileSystem, str]:
-    """(filesystem, folder) of the dataset's current version, resolved once so that every table is read
-    from one version: ``LocalFileSystem`` on disk, the object store's filesystem for a URI."""
-    fs, base = current_path(dataset_root)
-    return fs or pafs.LocalFileSystem(), base
-
-
-def is_file(fs: pafs.FileSystem, path: str) -> bool:
-    return fs.get_file_info(path).type == pafs.FileType.File
 
 
 def _read_unpartitioned(fs: pafs.FileSystem, base: str, name: str, columns: list[str]) -> list[dict]:

@@ -629,6 +629,17 @@ def current_path(root: str | Path, filesystem: pafs.FileSystem | None = None) ->
     return _backend(root, filesystem).reader()
 
 
+def current_tree(dataset_root: str | Path) -> tuple[pafs.FileSystem, str]:
+    """``current_path`` with a filesystem to call even on local disk (``LocalFileSystem``), for readers
+    that go through pyarrow.fs on both."""
+    fs, base = current_path(dataset_root)
+    return fs or pafs.LocalFileSystem(), base
+
+
+def is_file(fs: pafs.FileSystem, path: str) -> bool:
+    return fs.get_file_info(path).type == pafs.FileType.File
+
+
 def stage_year(root: str | Path, year: int, tables: Mapping[str, TableInput], *,
                filesystem: pafs.FileSystem | None = None) -> StagedYear:
     """Write every table of one year in full to a fresh staging folder; nothing published changes.

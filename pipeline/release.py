@@ -21,8 +21,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from . import schema
-from .coverage import current_tree, is_file, write_coverage
-from .dataset import PART_FILE, write_files, years_present
+from .coverage import write_coverage
+from .dataset import PART_FILE, current_tree, is_file, write_files, years_present
 from .dictionaries import write_dictionaries
 from .locations import as_root, is_uri
 from .schema import SCHEMA_VERSION, TABLES, UNPARTITIONED
@@ -200,7 +200,7 @@ def write_description(dataset_root: str | Path) -> dict[str, Path | str]:
 
 def described(dataset_root: str | Path) -> dict[str, Path | str]:
     """Where the description is: the reader-visible paths on local disk, the paths in the current version
-    on object storage (read them with ``coverage.current_tree``'s filesystem)."""
+    on object storage (read them with ``dataset.current_tree``'s filesystem)."""
     files = {"indicators": f"indicators/{PART_FILE}", "regions": f"regions/{PART_FILE}",
              "datapackage": "datapackage.json", "readme": "README.md"}
     if not is_uri(dataset_root):
