@@ -67,7 +67,7 @@ REPORTS = pa.schema(
         ("prefecture", pa.string()),  # null for 直辖 districts and 省直辖县级 units
         ("county", pa.string()),
         ("township", pa.string()),  # 乡/镇/街道 named in the agency name
-        ("township_code", pa.string()),  # 9-digit statistical code when known
+        ("township_code", pa.string()),  # 12-digit NBS 统计用区划代码 (2023 vintage) of the township, when it resolves
         ("template_generation", pa.string()),  # g0 g1 g2 g3 unknown (detected from content)
         ("template_cited", pa.string()),
         ("parse_status", pa.string()),  # ok / no_tables / not_a_report / unreadable

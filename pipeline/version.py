@@ -6,7 +6,8 @@ every result it made (the parse step then re-parses those documents from the raw
 - ``code``: the Python modules the per-document step runs (the static import closure of
   ``pipeline.process``, imports inside functions included, so a lazily imported reader counts);
 - ``spec``: every file under ``pipeline/spec/`` (the table spec, indicators, checks);
-- ``divisions``: every file under ``pipeline/data/`` (the division table and other lookup data).
+- ``divisions``: every file under ``pipeline/data/`` (the division table, the township codes and other
+  lookup data).
 
 The version string names all three (``c1a2b3c4.s5d6e7f8.d9a0b1c2``) so an operator can see which part
 changed. The registry is deliberately not part of it: registry-dependent enrichment happens when a year

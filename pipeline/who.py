@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-from pipeline import regions
+from pipeline import regions, townships
 from pipeline.agency import (
     classify_agency,
     extract_township,
@@ -352,7 +352,9 @@ def enrich_report(report: dict, *, portal: dict | None = None) -> dict:
         prefecture=div.prefecture if div else None,
         county=div.county if div else None,
         township=township,
-        township_code=None,
+        # the 乡/镇/街道 within the region the report resolved to (townships.resolve: county, or a name unique in
+        # its prefecture; 2023 NBS vintage, so a township renamed or merged since stays null)
+        township_code=townships.township_code(township, region_code) if township else None,
         admin_level=admin_level,
         agency_name_norm=canonical_agency(organ, div, agency_type, y) if organ else None,
         agency_type=agency_type,

@@ -121,7 +121,7 @@ def test_township_report() -> None:
                          "publish_date": "2024-01-30"})
     assert out["region_code"] == "511324"
     assert (out["province"], out["prefecture"], out["county"]) == ("四川省", "南充市", "仪陇县")
-    assert (out["township"], out["township_code"]) == ("新政镇", None)
+    assert (out["township"], out["township_code"]) == ("新政镇", "511324101000")
     assert out["admin_level"] == "township" and out["agency_type"] == "township_gov"
     assert out["parent_government"] == "仪陇县人民政府"
     assert (out["deadline"], out["days_late"]) == ("2024-01-31", -1)
