@@ -34,8 +34,6 @@ def run_demo(data_dir: Path, dagster_home: Path, registry_path: str) -> int:
 
     from dagster_project.definitions import defs
     from dagster_project.partitions import report_years
-    from pipeline.locations import dataset_root, is_uri, shown
-    from pipeline.query import connect
 
     from .demo_portal.core import DemoServer
     from .demo_portal.sites import build_portal
@@ -75,6 +73,16 @@ def run_demo(data_dir: Path, dagster_home: Path, registry_path: str) -> int:
         if rows.get("reports"):
             print(f"  {year}: {rows['reports']} reports, {rows.get('facts', 0)} facts", flush=True)
     defs.resolve_job_def("refresh_coverage").execute_in_process(run_config=conf, instance=instance, raise_on_error=False)
+    summarise(data_dir, dagster_home, failed_years)
+    return 1 if failed_years else 0
+
+
+def summarise(data_dir: Path, dagster_home: Path, failed_years: list[str] | None = None) -> None:
+    """What landed where: per-year counts read back from the dataset the assets wrote (local disk, or
+    ``$NIANBAO_DATASET_URI`` when set), and how to query it."""
+    from pipeline.locations import dataset_root, is_uri, shown
+    from pipeline.query import connect
+
     root = dataset_root(data_dir)  # $NIANBAO_DATASET_URI when set, as the assets wrote it
     con = connect(root)
     print(f"\ndataset written under {shown(root)} (hive-partitioned Parquet, one partition per report year)")
@@ -93,4 +101,3 @@ def run_demo(data_dir: Path, dagster_home: Path, registry_path: str) -> int:
              f"  python -c \"import pandas as pd; print(pd.read_parquet('{root}/facts').head())\"\n")
           + f"Dagster UI with these runs (under the jobs nightly_crawl and publish_year): "
           f"DAGSTER_HOME={dagster_home} .venv/bin/dagster dev -w workspace.yaml")
-    return 1 if failed_years else 0

@@ -197,6 +197,21 @@ def test_nianbao_query_reads_the_year_from_the_s3_uri(deployed, capsys, monkeypa
     assert "NIANBAO_DATASET_URI is set" in capsys.readouterr().err
 
 
+def test_the_demo_summary_reads_what_the_assets_wrote_on_s3(deployed, capsys, monkeypatch):
+    """``nianbao demo`` ends with a summary read back from the dataset: on an S3 deployment that is the
+    URI the assets wrote, not a local folder, and no pandas line pointing at a folder that does not exist."""
+    from nianbao.demo import summarise
+    from pipeline.locations import shown
+
+    monkeypatch.setenv("NIANBAO_DATASET_URI", deployed["dataset_uri"])
+    summarise(deployed["data"], deployed["home"])
+    out = capsys.readouterr().out
+    assert f"dataset written under {shown(deployed['dataset_uri'])}" in out
+    year_row = next(line for line in out.splitlines() if line.strip("│ ").startswith("2018"))
+    assert year_row.split("│")[2].strip() == "1", year_row  # one report, read from S3
+    assert "pd.read_parquet" not in out
+
+
 def test_the_project_reader_takes_the_same_uri(deployed):
     from pipeline.dataset import read_table, years_present
 
