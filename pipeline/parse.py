@@ -35,6 +35,7 @@ from pipeline.report_meta import (
     template_cited,
     year_with_source,
 )
+from pipeline.tables import expand_runs
 from pipeline.templates import classify_rule, kind_marks, row_index, spec_for, t4_order, t4_template
 
 _HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|table|div|p|meta|tr|td)\b", re.I)
@@ -222,6 +223,8 @@ def _parse(data: bytes, report: dict, url, media_type, filename) -> ParseResult:
     for t, kind in classified:
         if not kind:
             continue
+        if kind == "t3" and t.row_len is not None:
+            t = _settle_runs(t, generation, text)
         for f in map_table(t, kind, generation):
             key = (f["indicator"], f["applicant_type"])
             if key in seen:
@@ -332,6 +335,49 @@ def _block_named(rows: list[list[str]], blocks: dict[str, str]) -> str | None:
             if len(hits) == 1:
                 return hits.pop()
     return None
+
+
+def _settle_runs(table: Table, generation: str, text: str) -> Table:
+    """Table-三 rows of a flattening that prints a run of equal cells once ('19 / 0 / 1 / 0 / 20' for
+    seven columns) fit more than one reading when only the row identity (总计 = the sum) decides: the 1
+    may be any one of three organisation types. The report's own text settles it where it names the
+    organisation types that applied (prose.applicants_named): readings that put a count under an
+    organisation type it does not name are dropped (其他 is never named, so never excluded). A row
+    with one reading left is printed in full; the others are left to the mapper's own expansion."""
+    spec = spec_for("t3", generation)
+    cols = list(spec.get("columns") or ()) if spec else []
+    apps = [c["applicant"] for c in cols]
+    if len(apps) < 3 or apps[-1] != "total":
+        return table
+    from pipeline.prose import applicants_named
+
+    words = {h: c["applicant"] for c in cols for h in c["headers"]
+             if c["applicant"].startswith("org.") and c["applicant"] != "org.other"}
+    named = applicants_named(text, words)
+    if not named:
+        return table
+    n = len(apps)
+    free = [not a.startswith("org.") or a == "org.other" or a in named for a in apps]
+
+    def check(vals: list[float]) -> bool:
+        return abs(sum(vals[:-1]) - vals[-1]) < 1e-9 and all(ok or v == 0 for ok, v in zip(free, vals, strict=True))
+
+    rows: list[list[str]] = []
+    lens: list[int] = []
+    for row, k in zip(table.rows, table.row_len or (), strict=True):
+        printed = row[:k]
+        first = next((i for i, x in enumerate(printed) if i and _is_value(x)), k)
+        values = printed[first:]
+        if 1 < len(values) < n and all(map(_is_value, values)):
+            slots = expand_runs(values, n, check)
+            if slots and None not in slots:
+                printed = printed[:first] + [values[i] for i in slots]
+        rows.append(printed)
+        lens.append(len(printed))
+    if lens == table.row_len:
+        return table
+    width = max(lens)
+    return Table(rows=[r + [""] * (width - len(r)) for r in rows], origin=table.origin, row_len=lens)
 
 
 def _text_head(text: str, title: str | None) -> str:

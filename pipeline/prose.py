@@ -367,3 +367,27 @@ def extract_prose_facts(text: str, report_year: int | None = None) -> list[dict]
             }
         )
     return facts
+
+
+_APPLICANT_VETO = re.compile(r"咨询|主动公开|复议|诉讼|申诉")
+
+
+def applicants_named(text: str, names: dict[str, str]) -> frozenset[str]:
+    """Applicant types the prose gives a positive count of applications for ('自然人政府信息公开申请19条、
+    社会公益组织政府信息公开申请1条' → {natural_person, org.public_interest}); `names` maps a header word
+    (社会公益组织) to its applicant type. The count must sit in the name's own clause, which must be about
+    申请 and not about 咨询, 复议 or 诉讼."""
+    if not names:
+        return frozenset()
+    alts = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    pattern = re.compile(r"(?P<name>" + alts + r")" + GAP + r"{0,16}?" + NUM + COUNT_UNIT)
+    found: set[str] = set()
+    for _, sentence in _sentences(text):
+        if not any(n in sentence for n in names):
+            continue
+        for m in pattern.finditer(sentence):
+            clause = _clause(sentence, m.start(), m.end())
+            value = parse_number(m.group("num"))
+            if value and "申请" in clause and not _APPLICANT_VETO.search(clause):
+                found.add(names[m.group("name")])
+    return frozenset(found)

@@ -46,6 +46,41 @@ def _label_fragment(prev: str, line: str) -> bool:
     return bool(_NUMBER_ONLY.match(prev) or _PUNCT_ONLY.match(line) or _OPEN_END.search(prev))
 
 
+def _is_section(label: str) -> bool:
+    """A report section heading ('二、主动公开政府信息情况'), not a table-三 row ('二、上年结转…')."""
+    return bool(_SECTION.match(label)) and not re.match(r"^[一二三四]、(本年|上年|结转)", label)
+
+
+_UNIT_CUT = re.compile(r"\d[万千亿]$")
+_SLASH = frozenset(("/", "／"))
+_HEAD_TAIL = re.compile(r"^[\u4e00-\u9fff]{1,2}$")
+_HEAD_LEFT = re.compile(r"^[\u4e00-\u9fff][^\d\s|]{0,11}$")
+
+
+def rejoin_cut_cells(lines: list[str]) -> list[str]:
+    """Cells a page broke over lines, joined back before rows are rebuilt (one cell per line): a number
+    whose unit went to the next line ('8.175万' / '元' → '8.175万元'), and a header cut at its slash
+    ('本年增' / '/' / '减' → '本年增/减'; the lone '/' would otherwise read as a dash value cell)."""
+    out: list[str] = []
+    i, n = 0, len(lines)
+    while i < n:
+        line = lines[i]
+        nxt = lines[i + 1] if i + 1 < n else ""
+        if (_UNIT_CUT.search(line) and 0 < len(nxt) <= 2 and parse_cell(line).status == "text"
+                and parse_cell(line + nxt).status == "reported"):
+            out.append(line + nxt)
+            i += 2
+            continue
+        if (line in _SLASH and out and _HEAD_TAIL.match(nxt) and _HEAD_LEFT.match(out[-1])
+                and _kind(out[-1]) == "label" and not _is_section(out[-1])):
+            out[-1] += line + nxt
+            i += 2
+            continue
+        out.append(line)
+        i += 1
+    return out
+
+
 def rebuild_rows(lines: list[str]) -> list[list[list[str]]]:
     """Group lines into table regions; each region is a list of rows [label, tokens…]."""
     regions: list[list[list[str]]] = []
@@ -76,7 +111,7 @@ def rebuild_rows(lines: list[str]) -> list[list[list[str]]]:
             if len(first) > _PROSE_LEN and len(cells) == 1:
                 close()
                 continue
-            if _SECTION.match(first) and len(cells) == 1 and not re.match(r"^[一二三四]、(本年|上年|结转)", first):
+            if len(cells) == 1 and _is_section(first):
                 close()
             if (
                 cur is not None
@@ -91,6 +126,13 @@ def rebuild_rows(lines: list[str]) -> list[list[list[str]]]:
             if cur is not None and len(cur) > 1 and first[:1] in "、.．" and re.fullmatch(r"\d{1,2}", cur[-1]):
                 first = cur.pop() + first  # '4' / '、其他类型答复数': the row number went to the row above
             if cur is not None and len(cur) == 1 and _label_fragment(cur[0], first):
+                if len(cells) == 1 and _is_section(cur[0] + first):
+                    # '二、' / '主动公开政府信息情况': a section heading cut after its number ends the region.
+                    first = rows.pop()[0] + first
+                    close()
+                    cur = [first]
+                    rows.append(cur)
+                    continue
                 cur[0] += first
                 cur.extend(cells[1:])
                 continue
@@ -119,7 +161,7 @@ def text_tables(text: str) -> list[Table]:
     lines = [ln.strip() for ln in text.splitlines()]
     lines = [ln for ln in lines if ln and ln.strip("\u00a0\u3000 ")]
     out: list[Table] = []
-    for i, region in enumerate(rebuild_rows(lines)):
+    for i, region in enumerate(rebuild_rows(rejoin_cut_cells(lines))):
         if not any(has_cjk(r[0]) for r in region):
             continue
         width = max(len(r) for r in region)

@@ -1,5 +1,6 @@
-"""Section boundaries of flattened text and table 四 parts stacked in one grid (issue 9: the two
-reports that missed cells, 莆田市海洋与渔业局 2019 and 沭阳县 2025)."""
+"""Section boundaries of flattened text, table 四 parts stacked in one grid, and cells a flattening cut
+or collapsed (issue 9: the holdout reports that missed cells and were moved to DEV after being examined:
+莆田市海洋与渔业局 2019, 沭阳县 2025, 莆田市水利局 2020, 城市管理局 2023, 应急管理局 2019, 林业局 2020)."""
 
 from __future__ import annotations
 
@@ -126,3 +127,128 @@ def test_shuyang_2025_ocr_markdown() -> None:
     assert _t4(got) == [27, 10, 9, 15, 61, 3, 0, 0, 0, 3, 8, 0, 1, 1, 10]
     assert got["proactive.licensing.decisions|na"] == 517645
     assert got["proactive.admin_fees.amount|na"] == 4068.208
+
+
+# ----------------------------------------------------------- issue 9: four holdout misses, examined and moved to DEV
+
+T3_G2_HEAD = ["申请人情况", "自然人", "法人或其他组织", "总计", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
+T4_LINES = ["行政复议", "行政诉讼", *COLS_CN, "未经复议直接起诉", "复议后起诉", *COLS_CN, *COLS_CN, "0"]
+
+
+def _t2_lines(change: list[str], amount: list[str]) -> list[str]:
+    """Table 二 of the 2019 template, one cell per line (as the Putian archive prints it); `change` is how
+    the 本年增/减 header prints."""
+    return ["第二十条第（一）项", "信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量", "规章", "0",
+            "规范性文件", "2", "3", "第二十条第（五）项", "信息内容", "上一年项目数量", *change, "处理决定数量",
+            "行政许可", "20", "0", "26", "第二十条第（六）项", "信息内容", "上一年项目数量", *change, "处理决定数量",
+            "行政处罚", "71", "-2", "1", "第二十条第（八）项", "信息内容", "上一年项目数量", *change,
+            "行政事业性收费", "0", "第二十条第（九）项", "信息内容", "采购项目数量", "采购总金额", "政府集中采购", "4",
+            *amount]
+
+
+def _report(t2_heading: list[str], t2: list[str], t3_heading: list[str], t3_rows: list[str],
+            t4_heading: list[str], prose: str = "本年度收到政府信息公开申请。") -> bytes:
+    lines = ["标题: 某市某局2020年度政府信息公开工作年度报告", "正文:", "一、总体情况", prose, *t2_heading, *t2,
+             *t3_heading, "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", *T3_G2_HEAD, *t3_rows,
+             *t4_heading, *T4_LINES, "五、存在的主要问题及改进情况", "无。"]
+    return "\n".join(lines).encode()
+
+
+T3_ZERO = ["一、本年新收政府信息公开申请数量", "0", "二、上年结转政府信息公开申请数量", "0", "三、本年度办理结果",
+           "（一）予以公开", "0", "（七）总计", "0", "四、结转下年度继续办理", "0"]
+CHANGE = ["本年增/减"]
+AMOUNT = ["8.175万元"]
+
+
+def test_section_headings_cut_after_their_number_end_the_region() -> None:
+    """'二、' / '主动公开政府信息情况' (the number on its own line): still a section boundary, so table 二 is not
+    swallowed by table 三's region and table 四's header lines and its one 0 are their own table."""
+    data = _report(["二、", "主动公开政府信息情况"], _t2_lines(CHANGE, AMOUNT),
+                   ["三、", "收到和处理政府信息公开申请情况"], T3_ZERO, ["四、", "政府信息公开行政复议、行政诉讼情况"])
+    firsts = [t.rows[0][0] for t in text_tables(data.decode())]
+    assert "二、主动公开政府信息情况" in firsts and "四、政府信息公开行政复议、行政诉讼情况" in firsts
+    got = _facts(data, "r.txt")
+    assert got["proactive.licensing.items_prev_year|na"] == 20 and got["proactive.licensing.decisions|na"] == 26
+    assert got["proactive.penalty.items_change|na"] == -2
+    assert _t4(got) == [0] * 15
+    assert got["apply.new|total"] == 0
+
+
+def test_putian_slj_2020_tables_2_and_4_under_cut_headings() -> None:
+    """莆田市水利局 2020 (archive text): '二、' and '四、' on their own lines; table 二 and table 四 are read."""
+    path = _fixture("t20210831_1642166.archive.txt")
+    got = _facts(path.read_bytes(), path.name)
+    assert [got["proactive.licensing.items_prev_year|na"], got["proactive.licensing.decisions|na"]] == [20, 26]
+    assert got["proactive.penalty.items_prev_year|na"] == 71
+    assert got["proactive.procurement.amount|na"] == pytest.approx(0.2488)
+    assert _t4(got) == [0] * 15
+
+
+@pytest.mark.parametrize("amount", [["8.175万", "元"], ["8.175千", "元"]])
+def test_a_money_cell_whose_unit_went_to_the_next_line(amount: list[str]) -> None:
+    """'8.175万' / '元': one cell (8.175 万元), not a label line that leaves the count 4 to be read twice."""
+    data = _report(["二、主动公开政府信息情况"], _t2_lines(CHANGE, amount), ["三、收到和处理政府信息公开申请情况"],
+                   T3_ZERO, ["四、政府信息公开行政复议、行政诉讼情况"])
+    got = _facts(data, "r.txt")
+    assert got["proactive.procurement.projects|na"] == 4
+    assert got["proactive.procurement.amount|na"] == pytest.approx(8.175 if amount[0].endswith("万") else 0.8175)
+
+
+def test_putian_yjglj_2019_procurement_amount() -> None:
+    """莆田市应急管理局 2019 (archive text): '8.175万' / '元' is 8.175 万元 (it was read as the count, 4)."""
+    path = _fixture("t20200114_1440373.archive.txt")
+    got = _facts(path.read_bytes(), path.name)
+    assert got["proactive.procurement.projects|na"] == 4
+    assert got["proactive.procurement.amount|na"] == pytest.approx(8.175)
+
+
+def test_a_header_cut_at_its_slash_keeps_both_columns() -> None:
+    """'本年增' / '/' / '减': one header (本年增/减), not a dash cell; the block's one printed 0 then stands
+    for its two cells (上一年项目数量 and 本年增/减), as in every other row of a collapsed flattening."""
+    data = _report(["二、主动公开政府信息情况"], _t2_lines(["本年增", "/", "减"], AMOUNT),
+                   ["三、收到和处理政府信息公开申请情况"], T3_ZERO, ["四、政府信息公开行政复议、行政诉讼情况"])
+    rows = [r for t in text_tables(data.decode()) for r in t.rows]
+    assert sum(r[0] == "本年增/减" for r in rows) == 3 and not any(r[0] == "减" for r in rows)
+    got = _facts(data, "r.txt")
+    assert [got["proactive.admin_fees.items_prev_year|na"], got["proactive.admin_fees.items_change|na"]] == [0, 0]
+    assert [got["proactive.penalty.items_prev_year|na"], got["proactive.penalty.items_change|na"]] == [71, -2]
+
+
+def test_putian_lyj_2020_admin_fees_under_a_cut_header() -> None:
+    """莆田市林业局 2020 (archive text): '本年增 / / / 减' headers; 行政事业性收费 prints one 0 for two cells."""
+    path = _fixture("t20210111_1560264.archive.txt")
+    got = _facts(path.read_bytes(), path.name)
+    assert [got["proactive.admin_fees.items_prev_year|na"], got["proactive.admin_fees.items_change|na"]] == [0, 0]
+    assert got["proactive.licensing.items_prev_year|na"] == 40 and got["proactive.licensing.decisions|na"] == 53
+
+
+T3_RUNS = ["一、本年新收政府信息公开申请数量", "19", "0", "1", "0", "20", "二、上年结转政府信息公开申请数量", "0",
+           "三、本年度办理结果", "（一）予以公开", "2", "0", "2", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+           "3", "0", "1", "0", "4", "（七）总计", "19", "0", "1", "0", "20", "四、结转下年度继续办理", "0"]
+ORGS = ("org.commercial", "org.research", "org.public_interest", "org.legal_service", "org.other")
+
+
+@pytest.mark.parametrize(("prose", "want"), [
+    ("全年共收到申请20件，其中自然人申请19件、社会公益组织申请1件。", [0, 0, 1, 0, 0]),
+    ("全年共收到申请20件，其中自然人申请19件、法律服务机构申请1件。", [0, 0, 0, 1, 0]),
+    ("全年共收到申请20件。", [0, None, None, None, 0]),  # the text does not say: the three slots stay unread
+])
+def test_collapsed_table3_rows_settled_by_the_applicant_types_the_text_names(prose: str, want: list) -> None:
+    """'19 / 0 / 1 / 0 / 20' for seven columns: the row identity puts the 1 under 科研机构, 社会公益组织 or
+    法律服务机构; the organisation type the report's text says applied decides, in every such row."""
+    data = _report(["二、主动公开政府信息情况"], _t2_lines(CHANGE, AMOUNT), ["三、收到和处理政府信息公开申请情况"],
+                   T3_RUNS, ["四、政府信息公开行政复议、行政诉讼情况"], prose=prose)
+    got = _facts(data, "r.txt")
+    for row in ("apply.new", "apply.result.partial", "apply.result.total"):
+        assert [got.get(f"{row}|{a}") for a in ORGS] == want, row
+        assert got[f"{row}|total"] == (4 if row == "apply.result.partial" else 20)
+    assert [got.get(f"apply.result.granted|{a}") for a in ORGS] == [0] * 5
+
+
+def test_putian_cgj_2023_social_organisation_applicant() -> None:
+    """莆田市城市管理局 2023 (archive text): '19 / 0 / 1 / 0 / 20'; the prose names 社会公益组织 (1条)."""
+    path = _fixture("t20240117_1899110.archive.txt")
+    got = _facts(path.read_bytes(), path.name)
+    for row, n in (("apply.new", 19), ("apply.result.partial", 3), ("apply.result.total", 19)):
+        assert got[f"{row}|natural_person"] == n
+        assert [got[f"{row}|{a}"] for a in ORGS] == [0, 0, 1, 0, 0], row
