@@ -53,7 +53,7 @@ def _is_section(label: str) -> bool:
 
 _UNIT_CUT = re.compile(r"\d[万千亿]$")
 _SLASH = frozenset(("/", "／"))
-_HEAD_TAIL = re.compile(r"^[\u4e00-\u9fff]{1,2}$")
+_HEAD_TAIL = re.compile(r"^[\u4e00-\u9fff]$")  # one character: a row label is never that short
 _HEAD_LEFT = re.compile(r"^[\u4e00-\u9fff][^\d\s|]{0,11}$")
 
 
@@ -72,7 +72,7 @@ def rejoin_cut_cells(lines: list[str]) -> list[str]:
             i += 2
             continue
         if (line in _SLASH and out and _HEAD_TAIL.match(nxt) and _HEAD_LEFT.match(out[-1])
-                and _kind(out[-1]) == "label" and not _is_section(out[-1])):
+                and _kind(out[-1]) == _kind(nxt) == "label" and not _is_section(out[-1])):
             out[-1] += line + nxt
             i += 2
             continue

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.parse import parse_document
-from pipeline.readers.text import text_tables
+from pipeline.readers.text import rejoin_cut_cells, text_tables
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 BLOCKS = ("review", "litigation.direct", "litigation.after_review")
@@ -212,6 +212,19 @@ def test_a_header_cut_at_its_slash_keeps_both_columns() -> None:
     got = _facts(data, "r.txt")
     assert [got["proactive.admin_fees.items_prev_year|na"], got["proactive.admin_fees.items_change|na"]] == [0, 0]
     assert [got["proactive.penalty.items_prev_year|na"], got["proactive.penalty.items_change|na"]] == [71, -2]
+
+
+@pytest.mark.parametrize(("lines", "want"), [
+    (["本年增", "/", "减"], ["本年增/减"]),
+    (["8.175万", "元"], ["8.175万元"]),
+    (["行政诉讼数", "/", "无"], ["行政诉讼数", "/", "无"]),  # a dash cell, then a nil cell: not a header
+    (["行政诉讼数", "/", "其他"], ["行政诉讼数", "/", "其他"]),  # a dash cell, then the next row's label
+    (["采购总金额", "8.175万", "元", "4"], ["采购总金额", "8.175万元", "4"]),
+    (["人次", "3万", "元"], ["人次", "3万元"]),
+    (["访问量", "3万", "人次"], ["访问量", "3万", "人次"]),  # 万人次 is no unit: left alone
+])
+def test_rejoin_cut_cells(lines: list[str], want: list[str]) -> None:
+    assert rejoin_cut_cells(lines) == want
 
 
 def test_putian_lyj_2020_admin_fees_under_a_cut_header() -> None:
