@@ -140,12 +140,11 @@ def derive(facts: list[dict], generation: str) -> list[dict]:
     """Return facts with derived values added (and blank 总计 cells replaced by their derived sum)."""
     if generation not in ("g2", "g3"):
         return facts
-    index: dict[tuple[str, str], int] = {(f["indicator"], f["applicant_type"]): i for i, f in enumerate(facts)}
+    # The value of each (code, applicant): its last fact's, kept in step with the facts derived below.
+    value: dict[tuple[str, str], float | None] = {(f["indicator"], f["applicant_type"]): f["value"] for f in facts}
+    get = value.get
+    last = None if len(value) == len(facts) else {(f["indicator"], f["applicant_type"]): i for i, f in enumerate(facts)}
     out = list(facts)
-
-    def val(code: str, app: str) -> float | None:
-        i = index.get((code, app))
-        return out[i]["value"] if i is not None else None
 
     # 1. Blank 总计 column: Σ of the six applicant columns.
     for i, f in enumerate(facts):
@@ -153,33 +152,44 @@ def derive(facts: list[dict], generation: str) -> list[dict]:
             continue
         if f["value_status"] not in ("blank", "dash"):
             continue
-        parts = [val(f["indicator"], a) for a in SIX]
-        if any(p is not None for p in parts):
-            d = _derived_fact(f["indicator"], "total", float(sum(p for p in parts if p is not None)),
+        code = f["indicator"]
+        parts = [get((code, a)) for a in SIX]
+        if parts.count(None) < len(parts):
+            d = _derived_fact(code, "total", float(sum([p for p in parts if p is not None])),
                               f["row_label_raw"] or "", "t3")
             d.update(value_raw=f["value_raw"], col_label_raw=f["col_label_raw"], row_idx=f["row_idx"],
                      col_idx=f["col_idx"], row_label_raw=f["row_label_raw"])
             out[i] = d
+            if last is None or last[(code, "total")] == i:
+                value[(code, "total")] = d["value"]
     # 2. Group subtotals the template does not print (spec/tables/<gen>-t3.yaml `derived`).
     for group in derived_groups(generation):
-        children = _children(group)
-        for app in APPLICANT_TYPES:
-            if (group, app) in index:
+        label = None
+        for app, keys in _child_keys(group):
+            if (group, app) in value:
                 continue
-            vals = [val(c, app) for c in children]
-            if any(v is not None for v in vals):
-                label = "Σ " + " + ".join(children)
-                index[(group, app)] = len(out)
-                out.append(_derived_fact(group, app, float(sum(v for v in vals if v is not None)), label, "t3"))
+            vals = list(map(get, keys))
+            if vals.count(None) < len(vals):
+                label = label or "Σ " + " + ".join(_children(group))
+                total = float(sum([v for v in vals if v is not None]))
+                value[(group, app)] = total
+                out.append(_derived_fact(group, app, total, label, "t3"))
     # 3. Sums the spec defines (g2/g3 print no overall litigation block: direct + after review).
     for code, terms in derived_sums(generation):
-        if (code, "na") in index:
+        if (code, "na") in value:
             continue
-        vals = [val(t, "na") for t in terms]
-        if all(v is not None for v in vals):
-            index[(code, "na")] = len(out)
-            out.append(_derived_fact(code, "na", float(sum(vals)), " + ".join(terms), "t4"))
+        vals = [get((t, "na")) for t in terms]
+        if None not in vals:
+            total = float(sum(vals))
+            value[(code, "na")] = total
+            out.append(_derived_fact(code, "na", total, " + ".join(terms), "t4"))
     return out
+
+
+@cache
+def _child_keys(group: str) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """(applicant, (child code, applicant) keys) of a derived group, per applicant column."""
+    return tuple((app, tuple((c, app) for c in _children(group))) for app in APPLICANT_TYPES)
 
 
 @cache
@@ -218,6 +228,19 @@ class Check:
     @cached_property
     def rhs_text(self) -> str:
         return _render(self.rhs)
+
+    @cached_property
+    def plain(self) -> tuple[tuple[tuple[int, tuple[str, str], str], ...], ...] | None:
+        """(lhs, rhs) as (sign, (code, applicant), rendered term) when every term is a plain term of this
+        report (no Σ, no previous year): summed without _side."""
+        if any(t.prefix or t.year for t in self.lhs + self.rhs):
+            return None
+        return tuple(tuple((t.sign, (t.code, t.col or self.app), t.render()) for t in side)
+                     for side in (self.lhs, self.rhs))
+
+    @cached_property
+    def passed_detail(self) -> str:
+        return self.label + self.expression
 
     @cached_property
     def lhs_key(self) -> tuple[str, str] | None:
@@ -307,6 +330,8 @@ def _closable_blanks(chk: Check, by_key: dict[tuple[str, str], dict]) -> list[di
 def _impute_zeros(facts: list[dict], generation: str) -> dict[tuple[str, str, str], list[str]]:
     """Blank facts set to 0 where a skipped identity closes with them read as 0; returns, per check
     (rule, applicant, detail), the imputed terms."""
+    if not any(f["value_status"] == "blank" for f in facts):
+        return {}  # no blank fact at all (most reports): nothing to impute
     by_key: dict[tuple[str, str], dict] = {}
     for f in facts:
         by_key.setdefault((f["indicator"], f["applicant_type"]), f)
@@ -354,16 +379,36 @@ def _evaluate(facts: list[dict], generation: str) -> list[dict]:
             status[key] = f["value_status"]
     out: list[dict] = []
     under = _PrefixIndex(values)
-    for chk in _plan(generation):
-        if chk.rule.cross_year:
+    keys = values.keys()
+    for chk, cross_year in _plan_entries(generation):
+        if cross_year:
             out.append(_result(chk.rule, "na", "skipped", None, None, "needs two report years of one agency"))
             continue
-        if chk.per_value and not any(k in values for k in chk.keys()):
+        if chk.per_value and keys.isdisjoint(chk.term_keys):
             continue
         res = _eval_one(chk, values, status, under)
         if res is not None:
             out.append(res)
     return out
+
+
+@cache
+def _plan_entries(generation: str) -> tuple[tuple[Check, bool], ...]:
+    """The plan with each rule's cross-year flag read once."""
+    return tuple((chk, chk.rule.cross_year) for chk in _plan(generation))
+
+
+def _plain_side(terms: tuple[tuple[int, tuple[str, str], str], ...], values: dict) -> tuple[float, list[str]]:
+    """_side for plain terms (see Check.plain): Σ in the same order, and the missing or blank terms."""
+    total = 0.0
+    missing: list[str] = []
+    for sign, key, name in terms:
+        v = values.get(key)
+        if v is None:
+            missing.append(name)
+            continue
+        total += sign * v
+    return total, missing
 
 
 def _side(terms: tuple[Term, ...], app: str, values: dict, year: dict | None = None,
@@ -426,16 +471,22 @@ def _eval_one(chk: Check, values: dict, status: dict, under: _PrefixIndex | None
     if lhs_key is not None and status.get(lhs_key) == "derived":
         return _result(chk.rule, app, "skipped", None, None,
                        f"{chk.label}{lhs_key[0]} not printed: derived from the same cells")
-    observed, lmiss = _side(chk.lhs, app, values, under=under)
-    expected, rmiss = _side(chk.rhs, app, values, under=under)
-    missing = lmiss + rmiss
-    if missing:
+    plain = chk.plain
+    if plain is not None:
+        observed, lmiss = _plain_side(plain[0], values)
+        expected, rmiss = _plain_side(plain[1], values)
+    else:
+        observed, lmiss = _side(chk.lhs, app, values, under=under)
+        expected, rmiss = _side(chk.rhs, app, values, under=under)
+    if lmiss or rmiss:
+        missing = lmiss + rmiss
         n = len(chk.lhs) + len(chk.rhs)
         detail = "all terms missing or blank" if len(missing) == n else "missing or blank: " + ", ".join(missing[:6])
         return _result(chk.rule, app, "skipped", None, None, chk.label + detail)
-    ok = _close(observed, expected)
-    detail = chk.expression if ok else f"{chk.lhs_text} = {observed:g} but {chk.rhs_text} = {expected:g}"
-    return _result(chk.rule, app, "passed" if ok else "failed", expected, observed, chk.label + detail)
+    if _close(observed, expected):
+        return _result(chk.rule, app, "passed", expected, observed, chk.passed_detail)
+    detail = f"{chk.lhs_text} = {observed:g} but {chk.rhs_text} = {expected:g}"
+    return _result(chk.rule, app, "failed", expected, observed, chk.label + detail)
 
 
 def evaluate_pair(previous: list[dict], current: list[dict]) -> list[dict]:
