@@ -122,10 +122,16 @@ class Grid:
         key = (r, start, padding)
         out = self._distinct.get(key)
         if out is None:
+            ids = self.ids[r]
+            row = self.rows[r]
+            own = ids[start:] if start else ids
+            if len(ids) == len(row) and len(set(own)) == len(own) and (padding or -1 not in own):
+                out = list(zip(range(start, len(row)), row[start:], strict=True))  # each slot its own cell
+                self._distinct[key] = out
+                return out
             seen: set[int] = set() if padding else {-1}
             out = []
-            ids = self.ids[r]
-            for c, x in enumerate(self.rows[r][start:], start):
+            for c, x in enumerate(row[start:], start):
                 i = ids[c]
                 if i not in seen:
                     seen.add(i)
@@ -511,6 +517,7 @@ class ApplicantColumns:
         width = max((len(r) for r in grid.rows), default=0)
         band = tuple(tuple(row) for row in grid.rows[:first])
         self.col_app, self.col_hdr, self.first_app = _applicant_band(band, width, self.head_items, len(self.apps))
+        self._layouts: dict[tuple[int, ...], list[tuple[str | None, str | None, int]]] = {}
         return [r for r in range(first, len(grid.rows)) if any(map(str.strip, grid.rows[r]))]
 
     def header(self, grid: Grid, r: int) -> bool:
@@ -519,7 +526,7 @@ class ApplicantColumns:
     def _boundary(self, row: list[str]) -> int:
         """First value column: the first applicant column, else the first number (or blank) in the row."""
         b = self.first_app
-        if b is None or any(is_label(x) for x in row[b:]) and not any(is_value(x) for x in row[:b]):
+        if b is None or any(map(is_label, row[b:])) and not any(map(is_value, row[:b])):
             b = next((c for c, x in enumerate(row) if is_value(x) or (x == "" and c > 0)), len(row))
         return b
 
@@ -544,15 +551,26 @@ class ApplicantColumns:
 
     def place(self, grid: Grid, line: Line) -> list[Slot]:
         out = []
-        hdr = self.col_hdr
-        by_header = (line.method, line.score)
-        by_position = ("positional", min(line.score, 0.9))
-        for (c, raw), (app, how) in zip(line.cells, self._assign(line.cells), strict=False):
+        by_how = ((line.method, line.score), ("positional", min(line.score, 0.9)))
+        for (c, raw), (app, hdr, how) in zip(line.cells, self._placed(line.cells), strict=False):
             if app is None or raw is None:
                 continue
-            method, score = by_header if how == "header" else by_position
-            out.append(_slot(Slot, (c, raw, None, app, hdr[c] or None, None, method, score, None)))
+            method, score = by_how[how]
+            out.append(_slot(Slot, (c, raw, None, app, hdr, None, method, score, None)))
         return out
+
+    def _placed(self, cells: list[tuple[int, str]]) -> list[tuple[str | None, str | None, int]]:
+        """(applicant, printed header, 0 by header / 1 by position) of each value cell: _assign, read once
+        per column layout of the table (its rows print the same columns; phantom columns go by value)."""
+        cols = tuple(c for c, _ in cells)
+        hit = self._layouts.get(cols)
+        if hit is None:
+            hdr = self.col_hdr
+            hit = [(app, hdr[c] or None, 0 if how == "header" else 1)
+                   for c, (app, how) in zip(cols, self._assign(cells), strict=False)]
+            if len(cells) <= len(self.apps):
+                self._layouts[cols] = hit
+        return hit
 
     def _assign(self, cells: list[tuple[int, str]]) -> list[tuple[str | None, str]]:
         """Applicant of each value cell: header when consistent, else printed order, else the identity."""
