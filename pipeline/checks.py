@@ -239,6 +239,11 @@ class Check:
                      for side in (self.lhs, self.rhs))
 
     @cached_property
+    def imputable(self) -> bool:
+        """Only sums of plain terms can close with blanks read as 0 (no Σ, no subtraction)."""
+        return not any(t.prefix or t.sign < 0 for t in self.lhs + self.rhs)
+
+    @cached_property
     def passed_detail(self) -> str:
         return self.label + self.expression
 
@@ -308,7 +313,7 @@ def _closable_blanks(chk: Check, by_key: dict[tuple[str, str], dict]) -> list[di
 
     A derived term is no evidence: a 总计 summed from the applicant columns closes with their blanks
     read as 0 by construction."""
-    if any(t.prefix or t.sign < 0 for t in chk.lhs + chk.rhs):
+    if not chk.imputable:
         return None
     every = [by_key.get(k) for k in chk.keys()]
     if any(f is None for f in every):
@@ -370,21 +375,23 @@ def _plan_by_key(generation: str) -> dict[tuple[str, str], tuple[int, ...]]:
 
 
 def _evaluate(facts: list[dict], generation: str) -> list[dict]:
-    values: dict[tuple[str, str], float | None] = {}
-    status: dict[tuple[str, str], str] = {}
-    for f in facts:
-        key = (f["indicator"], f["applicant_type"])
-        if key not in values:
-            values[key] = f["value"]
-            status[key] = f["value_status"]
+    keys = [(f["indicator"], f["applicant_type"]) for f in facts]
+    values: dict[tuple[str, str], float | None] = dict(zip(keys, [f["value"] for f in facts], strict=True))
+    status: dict[tuple[str, str], str] = dict(zip(keys, [f["value_status"] for f in facts], strict=True))
+    if len(values) != len(facts):  # a repeated key: its first fact counts
+        values, status = {}, {}
+        for key, f in zip(keys, facts, strict=True):
+            if key not in values:
+                values[key] = f["value"]
+                status[key] = f["value_status"]
     out: list[dict] = []
     under = _PrefixIndex(values)
-    keys = values.keys()
+    present = values.keys()
     for chk, cross_year in _plan_entries(generation):
         if cross_year:
             out.append(_result(chk.rule, "na", "skipped", None, None, "needs two report years of one agency"))
             continue
-        if chk.per_value and keys.isdisjoint(chk.term_keys):
+        if chk.per_value and present.isdisjoint(chk.term_keys):
             continue
         res = _eval_one(chk, values, status, under)
         if res is not None:

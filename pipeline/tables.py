@@ -7,6 +7,7 @@ expansion below is linear in the number of cells and never trusts a span beyond 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from itertools import combinations
 
 from lxml import etree
@@ -54,7 +55,9 @@ def _collect(el, parts: list[str], top: bool) -> None:
 _SPAN_HEAD = re.compile(r"\s*(\d+)")
 
 
+@lru_cache(maxsize=1024)
 def _span(value: str | None) -> int:
+    """A rowspan/colspan attribute as a slot count (a page prints the same few values: cached)."""
     if not value:
         return 1
     if value.isdigit():
@@ -101,8 +104,13 @@ def expand_table(table) -> Table:
                     c += 1
             if c >= _MAX_COLS:
                 break  # cells carried from above already fill the clamp: the rest of the row is dropped
-            text = cell_text(td, True) if nested else " ".join(
-                etree.tostring(td, method="text", encoding=str, with_tail=False).split())
+            if nested:
+                text = cell_text(td, True)
+            elif len(td):
+                text = " ".join(etree.tostring(td, method="text", encoding=str, with_tail=False).split())
+            else:  # no child element: the cell's text is its own text node (no serialiser call)
+                text = td.text
+                text = " ".join(text.split()) if text else ""
             rs = td.get("rowspan")
             rs = 1 if rs is None or rs == "1" else _span(rs)
             cs = td.get("colspan")
