@@ -90,10 +90,11 @@ def expand_table(table) -> Table:
     carry: dict[int, dict[int, tuple[str, int]]] = {}
     next_id = 0
     nested = next(table.iterdescendants("table"), None) is not None
+    tostring = etree.tostring
     for r, tr in enumerate(own_rows(table)):
         row: list[str] = []
         rid: list[int] = []
-        above = carry.pop(r, None)
+        above = carry.pop(r, None) if carry else None
         c = 0
         for td in tr.iterchildren("td", "th"):
             if above:
@@ -107,16 +108,21 @@ def expand_table(table) -> Table:
             if nested:
                 text = cell_text(td, True)
             elif len(td):
-                text = " ".join(etree.tostring(td, method="text", encoding=str, with_tail=False).split())
+                text = " ".join(tostring(td, method="text", encoding=str, with_tail=False).split())
             else:  # no child element: the cell's text is its own text node (no serialiser call)
                 text = td.text
                 text = " ".join(text.split()) if text else ""
             rs = td.get("rowspan")
-            rs = 1 if rs is None or rs == "1" else _span(rs)
             cs = td.get("colspan")
-            cs = 1 if cs is None or cs == "1" else _span(cs)
             cid = next_id
             next_id += 1
+            if (rs is None or rs == "1") and (cs is None or cs == "1"):  # most cells: one slot
+                row.append(text)
+                rid.append(cid)
+                c += 1
+                continue
+            rs = 1 if rs is None or rs == "1" else _span(rs)
+            cs = 1 if cs is None or cs == "1" else _span(cs)
             if cs == 1:
                 row.append(text)
                 rid.append(cid)
