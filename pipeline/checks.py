@@ -300,7 +300,7 @@ def evaluate(facts: list[dict], generation: str,
     if closed is None:
         closed = _impute_zeros(facts, generation)
     out = _evaluate(facts, generation)
-    for res in out:
+    for res in out if closed else ():
         keys = closed.get((res["rule_id"], res["applicant_type"], res["detail"]))
         if keys and res["status"] == "passed":
             res["detail"] = f"{res['detail']} (passed with blank terms read as 0, imputed_zero: {', '.join(keys)})"
@@ -337,9 +337,12 @@ def _impute_zeros(facts: list[dict], generation: str) -> dict[tuple[str, str, st
     (rule, applicant, detail), the imputed terms."""
     if not any(f["value_status"] == "blank" for f in facts):
         return {}  # no blank fact at all (most reports): nothing to impute
-    by_key: dict[tuple[str, str], dict] = {}
-    for f in facts:
-        by_key.setdefault((f["indicator"], f["applicant_type"]), f)
+    by_key: dict[tuple[str, str], dict] = dict(zip([(f["indicator"], f["applicant_type"]) for f in facts], facts,
+                                                   strict=True))
+    if len(by_key) != len(facts):  # a repeated key: its first fact counts
+        by_key = {}
+        for f in facts:
+            by_key.setdefault((f["indicator"], f["applicant_type"]), f)
     if not any(f["value_status"] == "blank" for f in by_key.values()):
         return {}
     closed: dict[tuple[str, str, str], list[str]] = {}

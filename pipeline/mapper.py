@@ -502,7 +502,7 @@ class ApplicantColumns:
     def _first_data(self, grid: Grid) -> int | None:
         """First row with a row label and numbers, or one the spec names as a first row (本年新收 …)."""
         for r, row in enumerate(grid.rows):
-            if sum(1 for x in row if is_value(x)) >= 2 and any(is_label(x) for x in row):
+            if sum(map(is_value, row)) >= 2 and any(map(is_label, row)):
                 return r
             if any(label_key(x).startswith(self.starts) for x in row if x):
                 return r
