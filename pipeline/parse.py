@@ -120,15 +120,18 @@ def _read(data: bytes, media_type: str | None, filename: str | None) -> tuple[Ex
     if kind == "mht":
         data, media_type, kind = *_mht_html(data), "html"
     decoded = decode(data, media_type)
-    text = decoded.text
     if kind == "html":
         from pipeline.readers.html import read_html
 
-        # A page that decoded as UTF-8 without a BOM is its own UTF-8 encoding: lxml reads the bytes.
-        same = decoded.detected == "utf-8" and not data.startswith(codecs.BOM_UTF8)
-        return read_html(text, data if same else None), None
+        if decoded.detected == "utf-8" and not data.startswith(codecs.BOM_UTF8):
+            # The page is its own UTF-8 encoding: lxml reads the bytes, and the decoded copy is freed
+            # before the tree is built (a large free after it walks the parser's freed nodes).
+            del decoded
+            return read_html(None, data), None
+        return read_html(decoded.text), None
     from pipeline.readers.text import read_text
 
+    text = decoded.text
     doc = read_text(text)
     if not any(len(t.rows) >= 5 for t in doc.tables):
         doc.tables.extend(glued_tables(text))  # mapping-side: re-split by the spec's shapes and identities
@@ -417,7 +420,8 @@ def classify(rows: list[list[str]]) -> str | None:
                 n += 1
                 if n > 600:
                     break
-    blob = "|".join(label_key(c) for c in seen if len(c) < 200)
+    # Marker words are words: number and dash cells cannot hold one (and are most cells of a table).
+    blob = "|".join([label_key(c) for c in seen if len(c) < 200 and not _is_value(c)])
     scores = {k: sum(1 for m in marks if m in blob) for k, marks in kind_marks().items()}
     t3, t4, t2 = classify_rule("t3"), classify_rule("t4"), classify_rule("t2")
     # At most max_rows rows, or one data row under any number of header lines (one cell per line).

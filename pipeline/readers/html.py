@@ -18,6 +18,7 @@ _BLOCK = frozenset(
     "p div br tr li h1 h2 h3 h4 h5 h6 table section article header footer ul ol dl dt dd title pre blockquote".split()
 )
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_XML_DECL_BYTES = re.compile(rb"^\s*<\?xml[^>]*\?>", re.I)
 _TABLE_HINT = re.compile(r"[\d０-９]")
 _CRUMB_CLASS = re.compile(r"crumb|position|location|weizhi|dqwz|currentpos|path|nav-?bar", re.I)
 _WS = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
@@ -92,9 +93,19 @@ def _crumb_element(doc):
     return None
 
 
-def parse_tree(text: str, utf8: bytes | None = None):
+def parse_tree(text: str | None, utf8: bytes | None = None):
     """lxml document for a decoded page; tolerant of XML declarations and empty input. ``utf8``: the
-    page's own bytes when they are exactly ``text`` in UTF-8 (saves encoding it again)."""
+    page's own bytes when they are exactly ``text`` in UTF-8 (``text`` may then be None: it is decoded
+    from them only where lxml needs a str)."""
+    if text is None and utf8 is not None:
+        if utf8 and not utf8.isspace() and not _XML_DECL_BYTES.match(utf8):
+            try:
+                root = etree.fromstring(utf8, _UTF8_PARSER)
+            except (etree.XMLSyntaxError, ValueError):
+                root = None
+            if root is not None:
+                return root
+        text = utf8.decode("utf-8", "replace")
     stripped = _XML_DECL.sub("", text, count=1)
     if stripped is not text or utf8 is None:
         utf8 = None
@@ -111,8 +122,8 @@ def parse_tree(text: str, utf8: bytes | None = None):
     return root
 
 
-def read_html(text: str, utf8: bytes | None = None) -> ExtractedDocument:
-    """Read a decoded HTML page (``utf8``: see parse_tree)."""
+def read_html(text: str | None, utf8: bytes | None = None) -> ExtractedDocument:
+    """Read a decoded HTML page (``utf8``, and ``text`` None: see parse_tree)."""
     doc = parse_tree(text, utf8)
     meta: dict[str, str] = {}
     for m in doc.iter("meta"):
