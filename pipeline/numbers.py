@@ -20,6 +20,8 @@ _NUM = re.compile(
 )
 _NIL_WORDS = frozenset(("无", "空", "暂无"))  # printed "nothing": kept apart from 0 like a dash
 _CLEAN = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+# The direction word of a 本年增/减 cell ('增3', '减少2'); only before a digit (see parse_cell).
+_CHANGE = re.compile(r"增加?|减少?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,8 @@ def nfkc(text: str) -> str:
 
 @lru_cache(maxsize=131072)
 def parse_cell(raw: str | None) -> Cell:
-    """Parse one cell's text. '251000元' → (251000, '元'); '+5' → 5; '—' → dash; '' / &nbsp; → blank."""
+    """Parse one cell's text. '251000元' → (251000, '元'); '+5' → 5; '增3' → 3; '减2' → -2; '—' → dash;
+    '' / &nbsp; → blank."""
     if raw is None:
         return Cell(None, None, "blank")
     s = _CLEAN.sub("", nfkc(raw))
@@ -44,6 +47,9 @@ def parse_cell(raw: str | None) -> Cell:
         return Cell(None, None, "blank")
     if all(ch in _DASHES for ch in s) or s in _NIL_WORDS:
         return Cell(None, None, "dash")
+    c = _CHANGE.match(s)
+    if c and s[c.end():c.end() + 1].isdigit():  # 本年增/减 printed as a word: '增3' is +3, '减2' is -2
+        s = ("-" if c.group(0).startswith("减") else "") + s[c.end():]
     m = _NUM.match(s)
     if m:
         num = float(m.group("num").replace(",", ""))

@@ -180,7 +180,22 @@ class RowIndex:
                 e = _next(hits, last_pos)
                 method = "alias" if e.alias else "exact"
                 return e.code, method, 1.0, e.pos
-        return self._fuzzy(full, head, last_pos)
+        return self._fuzzy(full, head, last_pos) or self._misprint(full, last_pos)
+
+    def _misprint(self, full: str, last_pos: int) -> tuple[str, str, float, int] | None:
+        """A label one character off the template row that comes next in order ('行政申请数' printed in
+        the 行政申诉数 place after 行政诉讼数): too far for the fuzzy score on a short label, but the
+        position settles it. Only the next row, only one substituted character, only labels of 4 or more."""
+        if len(full) < 4:
+            return None
+        after = [e.pos for e in self.entries if e.pos > last_pos]
+        if not after:
+            return None
+        nxt = min(after)
+        for e in self.entries:
+            if e.pos == nxt and len(e.full) == len(full) and sum(a != b for a, b in zip(e.full, full, strict=True)) == 1:
+                return e.code, "fuzzy", round(1 - 1 / len(full), 3), e.pos
+        return None
 
     def keys(self) -> tuple[list[str], list[str]]:
         """(head keys, full keys) of the entries, in entry order (for rapidfuzz's batch scorer)."""

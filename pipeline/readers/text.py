@@ -53,13 +53,15 @@ def _is_section(label: str) -> bool:
 
 _UNIT_CUT = re.compile(r"\d[万千亿]$")
 _SLASH = frozenset(("/", "／"))
+_CHANGE_WORDS = frozenset(("增", "减", "增加", "减少"))
 _HEAD_TAIL = re.compile(r"^[\u4e00-\u9fff]$")  # one character: a row label is never that short
 _HEAD_LEFT = re.compile(r"^[\u4e00-\u9fff][^\d\s|]{0,11}$")
 
 
 def rejoin_cut_cells(lines: list[str]) -> list[str]:
     """Cells a page broke over lines, joined back before rows are rebuilt (one cell per line): a number
-    whose unit went to the next line ('8.175万' / '元' → '8.175万元'), and a header cut at its slash
+    whose unit went to the next line ('8.175万' / '元' → '8.175万元'), a 本年增/减 cell whose direction word
+    and number went to two lines ('增' / '3' → '增3', read +3), and a header cut at its slash
     ('本年增' / '/' / '减' → '本年增/减'; the lone '/' would otherwise read as a dash value cell)."""
     out: list[str] = []
     i, n = 0, len(lines)
@@ -69,6 +71,10 @@ def rejoin_cut_cells(lines: list[str]) -> list[str]:
         if (_UNIT_CUT.search(line) and 0 < len(nxt) <= 2 and parse_cell(line).status == "text"
                 and parse_cell(line + nxt).status == "reported"):
             out.append(line + nxt)
+            i += 2
+            continue
+        if line in _CHANGE_WORDS and parse_cell(nxt).status == "reported" and parse_cell(line + nxt).status == "reported":
+            out.append(line + nxt)  # a 本年增/减 cell printed as its word and its number on two lines
             i += 2
             continue
         if (line in _SLASH and out and _HEAD_TAIL.match(nxt) and _HEAD_LEFT.match(out[-1])

@@ -26,6 +26,9 @@ def test_numbers_cover_real_cell_forms() -> None:
     assert parse_cell("\u00a0").status == "blank"
     assert parse_cell("").status == "blank"
     assert parse_cell("无").status == "dash"  # printed "nothing": apart from 0, like a dash
+    # A 本年增/减 cell printed with its direction word: 增 / 增加 is +, 减 / 减少 is -; the word alone is text.
+    assert [parse_cell(x).value for x in ("增3", "增 3", "增加3", "减2", "减少1.5")] == [3, 3, 3, -2, -1.5]
+    assert [parse_cell(x).status for x in ("增", "增加值", "减-2")] == ["text"] * 3
     assert to_canonical(251000, "元", "cny_10k") == 25.1
     assert to_canonical(3, "万元", "cny") == 30000
 

@@ -1,6 +1,7 @@
 """Section boundaries of flattened text, table 四 parts stacked in one grid, and cells a flattening cut
 or collapsed (issue 9: the holdout reports that missed cells and were moved to DEV after being examined:
-莆田市海洋与渔业局 2019, 沭阳县 2025, 莆田市水利局 2020, 城市管理局 2023, 应急管理局 2019, 林业局 2020)."""
+莆田市海洋与渔业局 2019, 沭阳县 2025, 莆田市水利局 2020, 城市管理局 2023, 应急管理局 2019, 林业局 2020,
+民族与宗教事务局 2019, 文化广电新闻出版局 2008)."""
 
 from __future__ import annotations
 
@@ -222,6 +223,9 @@ def test_a_header_cut_at_its_slash_keeps_both_columns() -> None:
     (["采购总金额", "8.175万", "元", "4"], ["采购总金额", "8.175万元", "4"]),
     (["人次", "3万", "元"], ["人次", "3万元"]),
     (["访问量", "3万", "人次"], ["访问量", "3万", "人次"]),  # 万人次 is no unit: left alone
+    (["行政许可", "2", "增", "3", "7"], ["行政许可", "2", "增3", "7"]),
+    (["减少", "2"], ["减少2"]),
+    (["增", "加强管理"], ["增", "加强管理"]),  # a word, then text: not a change cell
 ])
 def test_rejoin_cut_cells(lines: list[str], want: list[str]) -> None:
     assert rejoin_cut_cells(lines) == want
@@ -265,3 +269,45 @@ def test_putian_cgj_2023_social_organisation_applicant() -> None:
     for row, n in (("apply.new", 19), ("apply.result.partial", 3), ("apply.result.total", 19)):
         assert got[f"{row}|natural_person"] == n
         assert [got[f"{row}|{a}"] for a in ORGS] == [0, 0, 1, 0, 0], row
+
+
+def test_a_change_cell_printed_as_its_word_and_its_number_on_two_lines() -> None:
+    """'行政许可 / 20 / 增 / 3 / 26': the 本年增/减 cell is '增3' (+3), not a label that shifts 20 into the
+    next two cells; '减 / 2' is -2."""
+    t2 = _t2_lines(CHANGE, AMOUNT)
+    i = t2.index("行政许可")
+    t2[i + 2:i + 3] = ["增", "3"]
+    j = t2.index("行政处罚")
+    t2[j + 2:j + 3] = ["减", "2"]
+    data = _report(["二、主动公开政府信息情况"], t2, ["三、收到和处理政府信息公开申请情况"], T3_ZERO,
+                   ["四、政府信息公开行政复议、行政诉讼情况"])
+    got = _facts(data, "r.txt")
+    assert [got[f"proactive.licensing.{c}|na"] for c in ("items_prev_year", "items_change", "decisions")] == [20, 3, 26]
+    assert [got[f"proactive.penalty.{c}|na"] for c in ("items_prev_year", "items_change", "decisions")] == [71, -2, 1]
+
+
+def test_putian_mzj_2019_change_cells() -> None:
+    """莆田市民族与宗教事务局 2019 (archive text): '增' / '3' in three rows of table 二."""
+    path = _fixture("t20200113_1440005.archive.txt")
+    got = _facts(path.read_bytes(), path.name)
+    for row, want in (("licensing", [2, 3, 7]), ("other_services", [35, 1, 10]), ("penalty", [7, 4, 0])):
+        assert [got[f"proactive.{row}.{c}|na"] for c in ("items_prev_year", "items_change", "decisions")] == want, row
+
+
+@pytest.mark.parametrize(("label", "want"), [("行政申诉数", 0), ("行政申请数", 0), ("行政申报数", 0), ("其他申请数", None)])
+def test_a_label_one_character_off_the_next_row_takes_that_row(label: str, want: int | None) -> None:
+    """The 2008 regional form's last row, after 行政复议数 and 行政诉讼数, printed as 行政申诉数 or one character
+    off it: the row that comes next in the template; a label two characters off is not (the 文化广电新闻出版局
+    2008 page with its last label replaced)."""
+    text = _fixture("t20170118_512049.archive.txt").read_text(encoding="utf-8").replace("行政申请数", label)
+    got = _facts(text.encode(), "r.txt")
+    assert got["litigation.all.total|na"] == 0 and got["review.total|na"] == 0
+    assert got.get("appeal.total|na") == want
+
+
+def test_putian_wgxj_2008_misprinted_last_row() -> None:
+    """莆田市文化广电新闻出版局 2008 (archive text): the last row printed '行政申请数' is 行政申诉数, 0."""
+    path = _fixture("t20170118_512049.archive.txt")
+    got = _facts(path.read_bytes(), path.name)
+    assert got["appeal.total|na"] == 0
+    assert not any(k.startswith("local.") and "申请数" in k for k in got)
