@@ -20,8 +20,9 @@ _NUM = re.compile(
 )
 _NIL_WORDS = frozenset(("无", "空", "暂无"))  # printed "nothing": kept apart from 0 like a dash
 _CLEAN = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
-# The direction word of a 本年增/减 cell ('增3', '减少2'); only before a digit (see parse_cell).
-_CHANGE = re.compile(r"增加?|减少?")
+# The direction words of a 本年增/减 cell ('增3', '减少2'); read only before a digit (see parse_cell).
+CHANGE_WORDS = ("增加", "减少", "增", "减")
+_CHANGE = re.compile("|".join(CHANGE_WORDS))
 
 
 @dataclass(frozen=True, slots=True)

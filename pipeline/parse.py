@@ -124,8 +124,8 @@ def _read(data: bytes, media_type: str | None, filename: str | None) -> tuple[Ex
         from pipeline.readers.html import read_html
 
         if decoded.detected == "utf-8" and not data.startswith(codecs.BOM_UTF8):
-            # The page is its own UTF-8 encoding: lxml reads the bytes, and the decoded copy is freed
-            # before the tree is built (a large free after it walks the parser's freed nodes).
+            # The page is its own UTF-8 encoding: lxml reads the bytes, and the decoded copy (only the
+            # proof that the bytes are UTF-8) is not kept alive while the tree is built.
             del decoded
             return read_html(None, data), None
         return read_html(decoded.text), None

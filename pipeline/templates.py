@@ -188,10 +188,7 @@ class RowIndex:
         position settles it. Only the next row, only one substituted character, only labels of 4 or more."""
         if len(full) < 4:
             return None
-        after = [e.pos for e in self.entries if e.pos > last_pos]
-        if not after:
-            return None
-        nxt = min(after)
+        nxt = min((e.pos for e in self.entries if e.pos > last_pos), default=None)
         for e in self.entries:
             if e.pos == nxt and len(e.full) == len(full) and sum(a != b for a, b in zip(e.full, full, strict=True)) == 1:
                 return e.code, "fuzzy", round(1 - 1 / len(full), 3), e.pos

@@ -93,29 +93,31 @@ def _crumb_element(doc):
     return None
 
 
+def _parse_utf8(data: bytes):
+    """lxml document of UTF-8 bytes, or None where libxml2 gives up."""
+    try:
+        return etree.fromstring(data, _UTF8_PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+
+
 def parse_tree(text: str | None, utf8: bytes | None = None):
     """lxml document for a decoded page; tolerant of XML declarations and empty input. ``utf8``: the
-    page's own bytes when they are exactly ``text`` in UTF-8 (``text`` may then be None: it is decoded
-    from them only where lxml needs a str)."""
-    if text is None and utf8 is not None:
+    page's own bytes when they are exactly ``text`` in UTF-8. With ``text`` None the bytes are parsed as
+    they are, and decoded only for the pages lxml needs a str for (XML declaration, blank, unreadable)."""
+    if text is None:
         if utf8 and not utf8.isspace() and not _XML_DECL_BYTES.match(utf8):
-            try:
-                root = etree.fromstring(utf8, _UTF8_PARSER)
-            except (etree.XMLSyntaxError, ValueError):
-                root = None
+            root = _parse_utf8(utf8)
             if root is not None:
                 return root
-        text = utf8.decode("utf-8", "replace")
+        text, utf8 = utf8.decode("utf-8", "replace"), None
     stripped = _XML_DECL.sub("", text, count=1)
     if stripped is not text or utf8 is None:
         utf8 = None
         text = stripped
     if not text.strip():
         text, utf8 = "<html><body></body></html>", None
-    try:
-        root = etree.fromstring(utf8 if utf8 is not None else text.encode("utf-8", "replace"), _UTF8_PARSER)
-    except (etree.XMLSyntaxError, ValueError):
-        root = None
+    root = _parse_utf8(utf8 if utf8 is not None else text.encode("utf-8", "replace"))
     if root is None:
         safe = html_escape(text.replace("\x00", ""))
         root = etree.fromstring("<html><body><pre>" + safe + "</pre></body></html>", _PARSER)

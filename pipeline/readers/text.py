@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from pipeline.labels import has_cjk
-from pipeline.numbers import UNITS, parse_cell
+from pipeline.numbers import CHANGE_WORDS, UNITS, parse_cell
 from pipeline.readers.base import ExtractedDocument, Table
 from pipeline.tables import split_text_row
 
@@ -53,7 +53,6 @@ def _is_section(label: str) -> bool:
 
 _UNIT_CUT = re.compile(r"\d[万千亿]$")
 _SLASH = frozenset(("/", "／"))
-_CHANGE_WORDS = frozenset(("增", "减", "增加", "减少"))
 _HEAD_TAIL = re.compile(r"^[\u4e00-\u9fff]$")  # one character: a row label is never that short
 _HEAD_LEFT = re.compile(r"^[\u4e00-\u9fff][^\d\s|]{0,11}$")
 
@@ -73,7 +72,7 @@ def rejoin_cut_cells(lines: list[str]) -> list[str]:
             out.append(line + nxt)
             i += 2
             continue
-        if line in _CHANGE_WORDS and parse_cell(nxt).status == "reported" and parse_cell(line + nxt).status == "reported":
+        if line in CHANGE_WORDS and parse_cell(nxt).status == "reported" and parse_cell(line + nxt).status == "reported":
             out.append(line + nxt)  # a 本年增/减 cell printed as its word and its number on two lines
             i += 2
             continue
