@@ -64,10 +64,11 @@ def load_goldens(directory: Path = GOLDEN_DIR) -> list[tuple[str, dict]]:
     return [(p.stem, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(directory.glob("*.json"))]
 
 
-def score(name: str, golden: dict) -> Score:
-    """Parse the golden's fixture as the pipeline would (bytes, file name, page URL) and compare."""
+def score(name: str, golden: dict, data: bytes | None = None) -> Score:
+    """Parse the golden's fixture as the pipeline would (bytes, file name, page URL) and compare; ``data``:
+    other bytes in the fixture's place (the same report in another form)."""
     path = FIXTURES / golden["fixture"]
-    res = parse_document(path.read_bytes(), url=golden.get("url"), filename=path.name)
+    res = parse_document(path.read_bytes() if data is None else data, url=golden.get("url"), filename=path.name)
     report = enrich_report(res.report)
     got = {f"{f['indicator']}|{f['applicant_type']}": f for f in res.facts}
     wrong = {}

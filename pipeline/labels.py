@@ -30,21 +30,31 @@ _PAREN_TAIL = re.compile(r"[(（\[【].*$")
 
 
 @cache
-def _traditional_chars() -> frozenset[str]:
-    """Characters that OpenCC's t2s table changes; a label without any of them needs no conversion."""
+def opencc_table(name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(source, its readings, usual first) of one OpenCC dictionary file (TSCharacters, TSPhrases);
+    empty without OpenCC."""
     try:
         import opencc
 
-        path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
-        chars = set()
+        path = Path(opencc.__file__).parent / "dictionary" / f"{name}.txt"
         with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                src, _, dst = line.partition("\t")
-                if len(src) == 1 and dst.split(" ")[0].strip() != src:
-                    chars.add(src)
-        return frozenset(chars)
+            rows = [line.rstrip("\n").partition("\t") for line in fh]
+        return tuple((src, tuple(dst.split(" "))) for src, _, dst in rows if src and dst)
     except (ImportError, OSError):
-        return frozenset()
+        return ()
+
+
+@cache
+def ts_characters() -> dict[str, str]:
+    """OpenCC's Traditional → Simplified characters: each its usual reading (於 → 于), only those it changes."""
+    return {src: dsts[0] for src, dsts in opencc_table("TSCharacters")
+            if len(src) == 1 and len(dsts[0]) == 1 and dsts[0] != src}
+
+
+@cache
+def traditional_chars() -> frozenset[str]:
+    """Characters that OpenCC's t2s table changes; a label without any of them needs no conversion."""
+    return frozenset(ts_characters())
 
 
 @cache
@@ -57,7 +67,7 @@ def _converter():
 @lru_cache(maxsize=65536)
 def to_simplified(text: str) -> str:
     """Traditional → Simplified when (and only when) a Traditional character is present."""
-    trad = _traditional_chars()
+    trad = traditional_chars()
     if not trad or not any(ch in trad for ch in text):
         return text
     try:

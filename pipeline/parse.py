@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipeline import PARSER_VERSION
@@ -37,6 +38,8 @@ from pipeline.report_meta import (
 )
 from pipeline.tables import expand_runs
 from pipeline.templates import classify_rule, kind_marks, row_index, spec_for, t4_order, t4_template
+from pipeline.traditional import NOTE as TRADITIONAL_NOTE
+from pipeline.traditional import is_traditional, simplified, simplify_text
 
 _HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|table|div|p|meta|tr|td)\b", re.I)
 
@@ -106,7 +109,8 @@ def _mht_html(data: bytes) -> tuple[bytes, str | None]:
 
 
 def _read(data: bytes, media_type: str | None, filename: str | None) -> tuple[ExtractedDocument | None, str | None]:
-    """(document, error reason)."""
+    """(document, error reason). A page or text printed in Traditional characters is read again from its
+    Simplified conversion; a binary format's extraction is converted after reading (pipeline.traditional)."""
     kind = _sniff_format(data, media_type, filename)
     if kind == "binary":
         try:
@@ -114,9 +118,10 @@ def _read(data: bytes, media_type: str | None, filename: str | None) -> tuple[Ex
         except ImportError:
             return None, "binary document and no office reader available (pipeline.readers.office)"
         try:
-            return read_binary(data, media_type, filename), None
+            doc = read_binary(data, media_type, filename)
         except Exception as e:  # noqa: BLE001 - any reader failure is a per-document finding
             return None, f"office reader failed: {type(e).__name__}: {e}"[:300]
+        return (simplified(doc) if is_traditional(doc) else doc), None
     if kind == "mht":
         data, media_type, kind = *_mht_html(data), "html"
     decoded = decode(data, media_type)
@@ -127,15 +132,26 @@ def _read(data: bytes, media_type: str | None, filename: str | None) -> tuple[Ex
             # The page is its own UTF-8 encoding: lxml reads the bytes, and the decoded copy (only the
             # proof that the bytes are UTF-8) is not kept alive while the tree is built.
             del decoded
-            return read_html(None, data), None
-        return read_html(decoded.text), None
+            return _in_simplified(read_html(None, data), read_html, data.decode), None
+        return _in_simplified(read_html(decoded.text), read_html, lambda: decoded.text), None
     from pipeline.readers.text import read_text
 
-    text = decoded.text
-    doc = read_text(text)
+    doc = _in_simplified(read_text(decoded.text), read_text, lambda: decoded.text)
     if not any(len(t.rows) >= 5 for t in doc.tables):
+        text = simplify_text(decoded.text) if doc.traditional else decoded.text
         doc.tables.extend(glued_tables(text))  # mapping-side: re-split by the spec's shapes and identities
     return doc, None
+
+
+def _in_simplified(doc: ExtractedDocument, read: Callable[[str], ExtractedDocument],
+                   text: Callable[[], str]) -> ExtractedDocument:
+    """``doc``, or, when it reads as Traditional, ``read`` over the Simplified conversion of the page's
+    ``text()`` (the readers find tables and regions by Simplified words)."""
+    if not is_traditional(doc):
+        return doc
+    doc = read(simplify_text(text()))
+    doc.traditional = True
+    return doc
 
 
 def parse_document(
@@ -243,7 +259,7 @@ def _parse(data: bytes, report: dict, url, media_type, filename) -> ParseResult:
     if not facts and not is_report:
         report["parse_status"] = "not_a_report"
         report["parse_reason"] = "no 政府信息公开 annual-report title or heading and no statistics table"
-        return ParseResult(report)
+        return ParseResult(_script_noted(report, doc.traditional))
 
     facts, checks = derive_and_evaluate(facts, generation) if facts else (facts, [])
     report["has_table2"] = any(f["table_id"] == "t2" for f in facts)
@@ -266,7 +282,14 @@ def _parse(data: bytes, report: dict, url, media_type, filename) -> ParseResult:
             f"{n} table(s) on the page but none matched a known statistics template" if n
             else "no statistics table found and no figures extracted from the text"
         )
-    return ParseResult(report, facts, checks)
+    return ParseResult(_script_noted(report, doc.traditional), facts, checks)
+
+
+def _script_noted(report: dict, traditional: bool) -> dict:
+    """parse_reason says when the page was read as its Simplified conversion (pipeline.traditional)."""
+    if traditional:
+        report["parse_reason"] = "; ".join(filter(None, (report["parse_reason"], TRADITIONAL_NOTE)))
+    return report
 
 
 def _rejoin_parts(classified: list[tuple[Table, str | None]]) -> list[tuple[Table, str | None]]:

@@ -71,7 +71,7 @@ REPORTS = pa.schema(
         ("template_generation", pa.string()),  # g0 g1 g2 g3 unknown (detected from content)
         ("template_cited", pa.string()),
         ("parse_status", pa.string()),  # ok / no_tables / not_a_report / unreadable
-        ("parse_reason", pa.string()),  # why the status is not ok
+        ("parse_reason", pa.string()),  # why the status is not ok, or how an ok report was read
         ("source_url", pa.string()),  # URL of the chosen copy
         ("source_site", pa.string()),  # its host
         ("portal_id", pa.string()),  # registry id of the portal it was crawled from

@@ -30,3 +30,5 @@ class ExtractedDocument:
     meta: dict[str, str] = field(default_factory=dict)
     attachments: list[str] = field(default_factory=list)  # absolute or page-relative URLs
     warnings: list[str] = field(default_factory=list)
+    # Printed in Traditional characters and read as its Simplified conversion (pipeline.traditional).
+    traditional: bool = False
