@@ -187,23 +187,25 @@ def _count_rules() -> list[tuple[str, re.Pattern, re.Pattern | None, float]]:
 
 
 _COUNT_RULES = _count_rules()
-_REVIEW_LIKE = re.compile(r"行政复议|行政诉讼|行政申诉")
-_NEG = r"(?:(?<!尚)未(?!经|审|结|办)|没有|无(?!正当))"
+# 复议 / 诉讼 / 申诉 also without 行政: the 2008 model wording (Fujian, Shandong) reads 尚未发生就政府信息公开提出复议、诉讼和申诉情况.
+_REVIEW_LIKE = re.compile(r"复议|诉讼|申诉")
+# 尚未收到 is 未收到 (2008 model wording: 我局尚未收到权利人申请公开政府信息的申请); 尚未审结 / 尚未办结 are not.
+_NEG = r"(?:未(?!经|审|结|办)|没有|无(?!正当))"
 _ZERO_RULES = [
     # 未收到有关政府信息公开的申请 / 没有受理依申请公开 / 未发生依申请公开
     (
         "apply.new",
-        re.compile(_NEG + r"(?:收到|接到|受理|发生|出现)" + GAP + r"{0,14}?(?:申请|依申请公开)"),
+        re.compile(_NEG + r"(?:收到|接到|受理|发生|出现)" + GAP + r"{0,18}?(?:申请(?!人)|依申请公开)"),
         0.85,
     ),
     ("apply.new", re.compile(r"无(?:政府信息)?(?:公开)?(?:依申请公开|公开申请)(?:事项|情况|件)?"), 0.8),
-    ("review.total", re.compile(_NEG + r"(?:发生|收到|出现|接到|有|涉及)?" + GAP + r"{0,20}?行政复议"), 0.85),
+    ("review.total", re.compile(_NEG + r"(?:发生|收到|出现|接到|有|涉及)?" + GAP + r"{0,20}?复议"), 0.85),
     (
         "litigation.all.total",
-        re.compile(_NEG + r"(?:发生|收到|出现|接到|有|涉及)?" + GAP + r"{0,28}?行政诉讼"),
+        re.compile(_NEG + r"(?:发生|收到|出现|接到|有|涉及)?" + GAP + r"{0,28}?诉讼"),
         0.85,
     ),
-    ("appeal.total", re.compile(_NEG + r"(?:发生|收到|出现|接到|有|涉及)?" + GAP + r"{0,28}?行政申诉"), 0.85),
+    ("appeal.total", re.compile(_NEG + r"(?:发生|收到|出现|接到|有|涉及)?" + GAP + r"{0,28}?申诉"), 0.85),
     (
         "fee.processing_fee.notices",
         re.compile(r"未(?:发出|下发|送达|出具)" + GAP + r"{0,6}?(?:收费|缴费)通知"),
@@ -217,12 +219,14 @@ _FEE_AMOUNT = re.compile(
     r"(?:收取|收缴|收费|费用|处理费)" + GAP + r"{0,16}?\s*(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*" + MONEY_UNIT
 )
 _FEE_NOT_COLLECTED = (
-    r"(?:未|没有|无|不|均未|并未)(?:收取|收缴|产生|发生|收)"
+    r"(?:未|没有|无|不|均未|并未)(?:向" + GAP + r"{1,16}?)?(?:收取|收缴|产生|发生|收)"  # 未向公民、法人…收取
     + GAP
     + r"{0,8}?(?:信息处理费|任何费用|费用|检索费|复制费|成本费)"
 )
 _FEE_ZERO_AMOUNT = r"(?:信息处理费|收费)" + GAP + r"{0,6}?(?:为0|为零|0元)"
 _FEE_ZERO = re.compile(f"{_FEE_NOT_COLLECTED}|{_FEE_ZERO_AMOUNT}")
+# 尚未发生政府信息公开收费及减免的情况 / 没有出现…收费及减免情况: neither fees nor waivers (the 减免 veto is for amounts).
+_FEE_NONE = re.compile(r"(?:未|没有|无)(?:发生|出现|产生)?" + GAP + r"{0,10}?收费(?:及|和|与)减免")
 _FEE_CONTEXT = re.compile(r"信息公开|依申请|申请人|检索|复制|邮寄|成本费|处理费|收费及减免|申请")
 _FEE_VETO = re.compile(r"减免|事业性收费|收费金额|收费项目|收费标准|听证|罚没|非税收入|公示|用于|支出|经费|开支|投入")
 
@@ -279,6 +283,8 @@ def _candidates(sentence: str, report_year: int | None, previous: str = "") -> l
                 continue
             if re.search(r"\d", m.group(0)):
                 continue
+            if indicator != "apply.new" and "行政" not in m.group(0) and "信息公开" not in m.group(0):
+                continue  # a bare 复议/诉讼/申诉 only about 政府信息公开 (not 群众申诉, 信访诉讼)
             out.append(_Candidate(indicator, 0.0, "count", m.group(0), None, score, sentence))
     for m in _ZERO_TAIL.finditer(sentence):
         head = sentence[: m.end()]
@@ -310,6 +316,9 @@ def _fee_candidates(sentence: str, report_year: int | None, previous: str) -> li
         else:
             value = amount / 10000 if unit_raw == "元" else amount
             out.append(_Candidate("fee.application_fees", value, "cny_10k", raw, unit_raw, 0.8, sentence))
+    for m in _FEE_NONE.finditer(sentence):
+        if not processing and _FEE_CONTEXT.search(context):
+            out.append(_Candidate("fee.application_fees", 0.0, "cny_10k", m.group(0), None, 0.75, sentence))
     for m in _FEE_ZERO.finditer(sentence):
         if _FEE_VETO.search(_clause(sentence, m.start(), m.end())):
             continue

@@ -67,7 +67,7 @@ def pick_title(meta: dict[str, str], text: str) -> str | None:
             s += nxt
             if nxt and (len(nxt) > 40 or not _TITLE_START.search(line)):
                 break
-            if 8 <= len(s) <= 80 and _REPORT_WORDS.search(s) and re.search(r"年度报告|年报", s) \
+            if 8 <= len(s) <= 80 and _REPORT_WORDS.search(s) and (re.search(r"年度报告|年报", s) or _named_heading(s)) \
                     and not re.search(r"当前位置|您的位置|>|》|上一篇|下一篇", s):
                 return s
             if not line or len(line) > 40:
@@ -92,6 +92,11 @@ _PERIOD_WORDS = re.compile(r"(?:报告期|统计期|本年度|报告年度)[^。
 # 2023年,通过政府门户网站… : a sentence (or paragraph) that opens on the year it reports.
 _OPENING = re.compile(r"(?:^|[。！；\n:：])\s*(?:[一二三四五六七八九十]+[、.．]\s*)?(?:总体情况\s*)?((?:19|20)\d\d)\s*年度?\s*[,，]")
 _NOT_HEADING = re.compile(r"上一篇|下一篇|相关|链接|当前位置|您的位置|>|》|关于|通知|会议")
+
+
+def _named_heading(s: str) -> bool:
+    """'2008年度信息公开报告': a year's report named without 年度报告/年报, and not a notice about one."""
+    return bool(_HEADING.search(s)) and not _NOT_HEADING.search(s)
 
 
 def _flat(s: str) -> str:
@@ -314,7 +319,7 @@ def is_listing(text: str) -> bool:
 
 def looks_like_report(title: str | None, text: str) -> bool:
     """A 政府信息公开 annual report names itself so in the title or early in the body."""
-    if title and _REPORT_WORDS.search(title) and re.search(r"年度报告|年报|工作报告", title):
+    if title and _REPORT_WORDS.search(title) and (re.search(r"年度报告|年报|工作报告", title) or _named_heading(title)):
         return True
     head = text[:8000]
     return bool(re.search(r"政府信息公开(?:工作)?年度报告|信息公开年报|政府信息公开情况统计表", head))

@@ -106,3 +106,20 @@ def test_archive_field_label_is_not_part_of_the_title() -> None:
     res = parse_document(path.read_bytes(), filename=path.name)
     assert res.report["title"] == "莆田市2008年度政府信息公开工作年度报告"
     assert res.report["agency_name"] == "莆田市" and res.report["report_year"] == 2008
+
+
+def test_a_2008_title_without_the_words_annual_report_is_the_title() -> None:
+    """山东省省级机关事务管理局's 2008 report, as Hanweb's xxgkAnnualReport.jsp serves it on
+    jgswj.shandong.gov.cn (read in the search corpus, not stored): the heading says 2008年度信息公开报告, the
+    page <title> only the site. Before, the site name was the title and the agency was missing."""
+    page = ("<html><head><title>山东省机关事务管理局</title></head><body>"
+            "<p>山东省省级机关事务管理局2008年度信息公开报告</p><p>发布时间:2020-07-21</p>"
+            "<p>年内,我局尚未收到权利人申请公开政府信息的申请。</p></body></html>").encode()
+    report = parse_document(page).report
+    assert report["title"] == "山东省省级机关事务管理局2008年度信息公开报告"
+    assert (report["agency_name"], report["report_year"], report["year_source"]) == (
+        "山东省省级机关事务管理局", 2008, "title")
+    assert report["parse_status"] == "ok" and report["template_generation"] == "g0"
+    notice = ("<html><head><title>某某局</title></head><body><p>某某局关于做好2008年度信息公开报告编制工作的通知</p>"
+              "<p>各科室：请于月底前报送材料。</p></body></html>").encode()
+    assert parse_document(notice).report["parse_status"] == "not_a_report"

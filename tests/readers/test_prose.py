@@ -231,3 +231,56 @@ def test_chinese_numerals(numeral, value):
 
 def test_full_width_digits():
     assert facts_by_indicator("全年共收到政府信息公开申请１２件。", 2012)["apply.new"]["value"] == 12
+
+
+def _real_lines(fixture: str, *starts: str) -> str:
+    """The lines of a real archived report that start with the given words, verbatim."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "fixtures" / fixture
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith(starts)]
+    assert len(lines) >= len(starts), lines
+    return "\n".join(lines)
+
+
+def test_the_2008_model_wording_of_nil_statements_gives_zeros():
+    """莆田市文化广电新闻出版局 2008 (real/putian-wgxj) words its three nil sections as the 2008 model report did
+    (the same sentences open 山东省省级机关事务管理局's 2008 report on jgswj.shandong.gov.cn): 尚未收到 …
+    申请, 尚未发生 … 收费及减免, 复议、诉讼和申诉 without 行政."""
+    text = _real_lines("real/putian-wgxj/t20170118_512049.archive.txt", "2008年，我局尚未")
+    facts = facts_by_indicator(text, 2008)
+    assert {k: v["value"] for k, v in facts.items()} == {
+        "apply.new": 0, "fee.application_fees": 0, "review.total": 0, "litigation.all.total": 0, "appeal.total": 0,
+    }
+    assert facts["appeal.total"]["value_raw"] == "未发生就政府信息公开提出复议、诉讼和申诉"
+
+
+def test_a_prose_only_2008_report_states_no_applications_and_no_fees():
+    """莆田市水利局 2008 (real-holdout/putian-slj), a report with no table: 没有接到书面或其它形式要求公开政府
+    信息的申请 (a longer object than before) and 没有出现政府信息公开收费及减免情况 (neither fees nor waivers)."""
+    text = _real_lines("real-holdout/putian-slj/t20210831_1642154.archive.txt", "2008年，我局没有接到")
+    facts = facts_by_indicator(text, 2008)
+    assert {k: v["value"] for k, v in facts.items()} == {
+        "apply.new": 0, "fee.application_fees": 0, "review.total": 0, "litigation.all.total": 0,
+    }
+
+
+def test_fees_not_collected_from_anyone_named_in_between():
+    """山东省省级机关事务管理局 2008 (jgswj.shandong.gov.cn, xxgkAnnualReport.jsp; read in the search corpus,
+    not stored): 未向公民、法人和其他组织收取任何政府信息公开费用."""
+    fee = facts_by_indicator("年内,我局未向公民、法人和其他组织收取任何政府信息公开费用。", 2008)["fee.application_fees"]
+    assert fee["value"] == 0 and fee["value_raw"] == "未向公民、法人和其他组织收取任何政府信息公开费用"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "尚未收到申请人的补正材料。",  # the applicant's papers, not applications
+        "本年度未收到群众申诉，信访工作平稳。",  # a complaint, not an appeal about 政府信息公开
+        "目前尚未审结的行政诉讼案件1件。",
+        "本年度收费及减免共计120元。",
+    ],
+)
+def test_nil_words_that_are_not_nil_statements(text):
+    facts = {f["indicator"]: f["value"] for f in extract_prose_facts(text, 2010)}
+    assert 0 not in facts.values(), facts
