@@ -161,9 +161,20 @@ def rebuild_rows(lines: list[str]) -> list[list[list[str]]]:
     return regions
 
 
+# A cell spaced out character by character ('信 息 内 容', '万 元', '总　计'): distributed alignment in a Word
+# table or a PDF's glyph positions. Only runs of single characters, so '自然人 商业企业' keeps its two words.
+_LETTER_SPACED = re.compile(r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff](?:[ \u3000\u00a0]+[\u4e00-\u9fff])+(?![\u4e00-\u9fff])")
+_SPACES = re.compile(r"[ \u3000\u00a0]+")
+
+
+def _unspaced(line: str) -> str:
+    return _LETTER_SPACED.sub(lambda m: _SPACES.sub("", m.group(0)), line) if " " in line or "\u3000" in line \
+        or "\u00a0" in line else line
+
+
 def text_tables(text: str) -> list[Table]:
     """Tables rebuilt from flattened text, one Table per region (ragged rows padded)."""
-    lines = [ln.strip() for ln in text.splitlines()]
+    lines = [_unspaced(ln.strip()) for ln in text.splitlines()]
     lines = [ln for ln in lines if ln and ln.strip("\u00a0\u3000 ")]
     out: list[Table] = []
     for i, region in enumerate(rebuild_rows(rejoin_cut_cells(lines))):

@@ -5,6 +5,7 @@ or collapsed (issue 9: the holdout reports that missed cells and were moved to D
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -311,3 +312,34 @@ def test_putian_wgxj_2008_misprinted_last_row() -> None:
     got = _facts(path.read_bytes(), path.name)
     assert got["appeal.total|na"] == 0
     assert not any(k.startswith("local.") and "申请数" in k for k in got)
+
+
+# --- Cells spaced out character by character --------------------------------------------------------
+
+_SHORT_CELL = re.compile(r"(?m)^[\u4e00-\u9fff]{2,6}$")
+
+
+def _letter_spaced(data: bytes) -> bytes:
+    """Every short all-Chinese cell line spaced out as distributed alignment prints it ('规 章', '万 元')."""
+    return _SHORT_CELL.sub(lambda m: " ".join(m.group(0)), data.decode("utf-8")).encode("utf-8")
+
+
+@pytest.mark.parametrize("name", ["t20200113_1440005.archive.txt", "yongding-2018.txt"])
+def test_letter_spaced_cells_read_as_printed_unspaced(name: str) -> None:
+    """莆田市民族与宗教事务局 2019 lost all of table 二 (its 信息内容 header and row labels), 永定区 2018 the
+    values whose unit cell is 万元 or 人次, when those cells were spaced out."""
+    path = _fixture(name) if name.startswith("t2") else FIXTURES / "seed" / name
+    data = path.read_bytes()
+    spaced = _letter_spaced(data)
+    assert spaced != data
+    assert _facts(spaced, path.name) == _facts(data, path.name)
+
+
+@pytest.mark.parametrize(("line", "want"), [
+    ("信 息 内 容", "信息内容"), ("万　元", "万元"), ("总 计", "总计"), ("（一）予 以 公 开", "（一）予以公开"),
+    ("自然人 商业企业 科研机构", "自然人 商业企业 科研机构"), ("行政许可 3 5 7", "行政许可 3 5 7"),
+])
+def test_only_runs_of_single_characters_are_joined(line: str, want: str) -> None:
+    from pipeline.readers.text import _unspaced
+
+    assert _unspaced(line) == want
