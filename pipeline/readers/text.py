@@ -172,10 +172,15 @@ def _unspaced(line: str) -> str:
         or "\u00a0" in line else line
 
 
+# The page number of a converted PDF in 公文 style ('— 5 —', '- 3 -'), which lands between two table rows when
+# a table runs over a page (上海市人民政府办公厅 2025): split at its spaces it read as a dash, 5 and a dash.
+_PAGE_NUMBER = re.compile(r"^[-—–－]+\s*\d{1,3}\s*[-—–－]+$")
+
+
 def text_tables(text: str) -> list[Table]:
     """Tables rebuilt from flattened text, one Table per region (ragged rows padded)."""
     lines = [_unspaced(ln.strip()) for ln in text.splitlines()]
-    lines = [ln for ln in lines if ln and ln.strip("\u00a0\u3000 ")]
+    lines = [ln for ln in lines if ln and ln.strip("\u00a0\u3000 ") and not _PAGE_NUMBER.match(ln)]
     out: list[Table] = []
     for i, region in enumerate(rebuild_rows(rejoin_cut_cells(lines))):
         if not any(has_cjk(r[0]) for r in region):

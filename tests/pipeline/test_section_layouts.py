@@ -343,3 +343,17 @@ def test_only_runs_of_single_characters_are_joined(line: str, want: str) -> None
     from pipeline.readers.text import _unspaced
 
     assert _unspaced(line) == want
+
+
+@pytest.mark.parametrize("footer", ["— 3 —", "- 3 -", "－12－"])
+@pytest.mark.parametrize("name", ["t20230112_1794364.archive.txt", "t20200113_1440005.archive.txt"])
+def test_a_page_number_between_two_table_rows_is_not_a_cell(name: str, footer: str) -> None:
+    """A converted PDF prints its 公文-style page number where a table runs over a page (上海市人民政府办公厅
+    2025 has '— 5 —' inside table 三). Put before the （四）无法提供 row of 莆田市科学技术局 2022 and 民族与宗教
+    事务局 2019, it read as a dash, a number and a dash: the 行政查询 row above it lost its cells."""
+    path = _fixture(name)
+    data = path.read_bytes()
+    lines = data.decode("utf-8").split("\n")
+    at = next(i for i, ln in enumerate(lines) if "（四）无法提供" in ln)
+    paged = "\n".join([*lines[:at], footer, *lines[at:]]).encode("utf-8")
+    assert _facts(paged, path.name) == _facts(data, path.name)
