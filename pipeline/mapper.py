@@ -283,8 +283,15 @@ class CatalogueRows:
         self.last = -1
 
     def match(self, line: Line) -> None:
-        """Most specific label first, then the joined path; ties go to the first row after the last one."""
-        for cand in ([line.labels[-1], "".join(line.labels)] if line.labels else []):
+        """Most specific label first, then the joined path; ties go to the first row after the last one. A
+        group header in the path (三、本年度办理结果) names no row: joined to a label cut at a page break
+        ('2.没有') it read as 总计."""
+        if not line.labels:
+            return
+        path = "".join(x for x in line.labels if label_key(x) not in group_headers())
+        for cand in (line.labels[-1], path):
+            if not cand:
+                continue
             m = self.idx.match(cand, self.last)
             if m:
                 line.key, line.method, line.score, self.last = m
@@ -527,7 +534,10 @@ class ApplicantColumns:
         """First value column: the first applicant column, else the first number (or blank) in the row."""
         b = self.first_app
         if b is None or any(map(is_label, row[b:])) and not any(map(is_value, row[:b])):
-            b = next((c for c, x in enumerate(row) if is_value(x) or (x == "" and c > 0)), len(row))
+            # Blank cells left of the row's last label are label cells a page break emptied (a PDF's part
+            # of a table repeats no rowspan label): not the first value column.
+            after = max((c for c, x in enumerate(row) if is_label(x)), default=0)
+            b = next((c for c, x in enumerate(row) if c >= after and (is_value(x) or (x == "" and c > 0))), len(row))
         return b
 
     def split(self, grid: Grid, r: int, i: int) -> Line | None:

@@ -224,14 +224,14 @@ def _parse(data: bytes, report: dict, url, media_type, filename) -> ParseResult:
     report["agency_name"] = agency_name(title) or organ_fallback(report["content_source"], text)
 
     tables = list(doc.tables)
-    classified = _rejoin_parts([(t, classify(t.rows)) for t in tables])
+    classified = _continued_parts(_rejoin_parts([(t, classify(t.rows)) for t in tables]))
     if not any(k for _, k in classified) and doc.source_format != "text":
         from pipeline.readers.text import text_tables
 
         flat = text_tables(text)
         if not any(len(t.rows) >= 5 for t in flat):
             flat.extend(glued_tables(text))
-        classified = _rejoin_parts([(t, classify(t.rows)) for t in flat])
+        classified = _continued_parts(_rejoin_parts([(t, classify(t.rows)) for t in flat]))
     kinds = {k for _, k in classified if k}
     table_text = "\n".join(" | ".join(r) for t, k in classified if k for r in t.rows)
     generation = detect(kinds, table_text, text)
@@ -290,6 +290,22 @@ def _script_noted(report: dict, traditional: bool) -> dict:
     if traditional:
         report["parse_reason"] = "; ".join(filter(None, (report["parse_reason"], TRADITIONAL_NOTE)))
     return report
+
+
+def _continued_parts(classified: list[tuple[Table, str | None]]) -> list[tuple[Table, str | None]]:
+    """Table 三 split where a page broke it (a Word page break, a converted PDF): the part after it, printed
+    without the header band, has no marker words, but its rows are table 三's rows. It is table 三 too: it
+    maps on its own (its columns by position, as under generic headers) and its facts join the first part's."""
+    out = list(classified)
+    idx = None
+    for i in range(1, len(out)):
+        t, kind = out[i]
+        if kind is not None or out[i - 1][1] != "t3":
+            continue
+        idx = idx or row_index("t3")
+        if sum(1 for r in t.rows if any(c and idx.match(c) is not None for c in r[:3])) >= 2:
+            out[i] = (t, "t3")
+    return out
 
 
 def _rejoin_parts(classified: list[tuple[Table, str | None]]) -> list[tuple[Table, str | None]]:

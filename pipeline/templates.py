@@ -180,7 +180,7 @@ class RowIndex:
                 e = _next(hits, last_pos)
                 method = "alias" if e.alias else "exact"
                 return e.code, method, 1.0, e.pos
-        return self._fuzzy(full, head, last_pos) or self._misprint(full, last_pos)
+        return self._fuzzy(full, head, last_pos) or self._misprint(full, last_pos) or self._cut(full, last_pos)
 
     def _misprint(self, full: str, last_pos: int) -> tuple[str, str, float, int] | None:
         """A label one character off the template row that comes next in order ('行政申请数' printed in
@@ -192,6 +192,18 @@ class RowIndex:
         for e in self.entries:
             if e.pos == nxt and len(e.full) == len(full) and sum(a != b for a, b in zip(e.full, full, strict=True)) == 1:
                 return e.code, "fuzzy", round(1 - 1 / len(full), 3), e.pos
+        return None
+
+    def _cut(self, full: str, last_pos: int) -> tuple[str, str, float, int] | None:
+        """A label a page break cut, its numbers kept on the row ('2.没有' for 2.没有现成信息需要另行制作, the rest
+        of the label on the next page): the start of the template row that comes next. Only that row, only
+        two characters or more; the score is the share of the label printed."""
+        if len(full) < 2:
+            return None
+        nxt = min((e.pos for e in self.entries if e.pos > last_pos), default=None)
+        for e in self.entries:
+            if e.pos == nxt and len(e.full) > len(full) and e.full.startswith(full):
+                return e.code, "fuzzy", round(len(full) / len(e.full), 3), e.pos
         return None
 
     def keys(self) -> tuple[list[str], list[str]]:

@@ -357,3 +357,75 @@ def test_a_page_number_between_two_table_rows_is_not_a_cell(name: str, footer: s
     at = next(i for i, ln in enumerate(lines) if "（四）无法提供" in ln)
     paged = "\n".join([*lines[:at], footer, *lines[at:]]).encode("utf-8")
     assert _facts(paged, path.name) == _facts(data, path.name)
+
+
+# --- Table 三 split where a page broke it -------------------------------------------------------------
+
+
+def _split_t3(data: bytes, reemit: bool) -> tuple[bytes, bytes]:
+    """(the page as lxml serialises it, the same page with table 三 cut into two tables before its （四）
+    row, as a Word page break or a converted PDF prints it). ``reemit``: the second part prints its own
+    三、本年度办理结果 cell, spanning its rows down to 总计, as Word does when it splits a merged cell."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    from pipeline.tables import own_rows
+
+    doc = lxml_html.document_fromstring(data)
+    plain = etree.tostring(doc, encoding="utf-8", method="html")
+    doc = lxml_html.document_fromstring(plain)
+    text = lambda el: etree.tostring(el, method="text", encoding=str)  # noqa: E731
+    table = next(t for t in doc.iter("table") if "本年新收" in text(t) and next(t.iterdescendants("table"), None) is None)
+    rows = own_rows(table)
+    part = rows[next(i for i, r in enumerate(rows) if "无法提供" in text(r)):]
+    second = etree.Element("table", table.attrib)
+    for r in part:
+        r.getparent().remove(r)
+        second.append(r)
+    if reemit:
+        span = next(i for i, r in enumerate(part) if "结转下年度" in text(r))
+        cell = etree.Element("td", rowspan=str(span))
+        cell.text = "三、本年度办理结果"
+        part[0].insert(0, cell)
+    table.addnext(second)
+    return plain, etree.tostring(doc, encoding="utf-8", method="html")
+
+
+@pytest.mark.parametrize("reemit", [False, True])
+@pytest.mark.parametrize("name", ["t20220208_80613.htm", "2ecfb31a335f4d689220a3a23e24a986.kirogovcompare.html"])
+def test_table_three_cut_in_two_by_a_page_break(name: str, reemit: bool) -> None:
+    """The part after the break has no header band and no marker words: it was no table kind at all and
+    平潭 2021 lost 91 of its 200 table-三 cells (沭阳县发改局 2023: 26 of 75). Its rows are table 三's rows,
+    so it is table 三, mapped by position."""
+    plain, cut = _split_t3(_fixture(name).read_bytes(), reemit)
+    got = _facts(cut, "page.html")
+    assert got == _facts(plain, "page.html")
+    assert sum(1 for k in got if k.startswith("apply.result.")) > 50
+
+
+def test_the_pdf_of_a_real_report_reads_table_three_across_its_page_break() -> None:
+    """平潭 2021 printed to PDF (tests/fixtures/office, from the real page): table 三 runs over a page, the
+    label 2.没有现成信息需要另行制作 cut after 2.没有 with its numbers on page 1, the part on page 2 printing
+    no header band and blanks where page 1's rowspan labels were. Before: 94 of the page's 175 table-三 cells,
+    and 总计 taken from the cut row (三、本年度办理结果 + 2.没有 read as 总计, 0 for 63)."""
+    page = FIXTURES / "real" / "pingtan" / "t20220208_80613.htm"
+    pdf = FIXTURES / "office" / "pingtan-2021.pdf"
+    want = {k: v for k, v in _facts(page.read_bytes(), page.name).items() if k.startswith("apply.")}
+    res = parse_document(pdf.read_bytes(), filename=pdf.name)
+    got = {f"{f['indicator']}|{f['applicant_type']}": f["value"] for f in res.facts if f["value_status"] != "derived"}
+    assert len(want) == 175 and {k: got.get(k) for k in want} == want
+    assert res.report["checks_failed"] == 0
+
+
+@pytest.mark.parametrize(("label", "last", "want"), [
+    ("2.没有", "apply.result.unable.not_held", "apply.result.unable.needs_creation"),  # the next row
+    ("2.没有", "apply.result.withheld.state_secret", None),  # not the next row: no guess
+    ("1.", "apply.result.unable.not_held", None),
+])
+def test_a_label_cut_by_a_page_break_is_the_next_row_it_starts(label: str, last: str, want: str | None) -> None:
+    from pipeline.templates import row_index
+
+    idx = row_index("t3")
+    pos = next(e.pos for e in idx.entries if e.code == last)
+    hit = idx.match(label, pos)
+    assert (hit[0] if hit else None) == want
