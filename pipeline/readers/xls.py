@@ -1,4 +1,4 @@
-"""Spreadsheet reports (xls, xlsx, ods) via python-calamine: every non-empty sheet becomes a Table.
+"""Spreadsheet reports (xls, xlsx, ods) via python-calamine: every table a sheet stacks becomes a Table.
 
 Calamine gives numbers as floats (70.0) and leaves the covered cells of a merged range empty; both
 would mislead the mapper (a "70.0" value_raw, a blank label), so numbers are printed as the sheet
@@ -12,6 +12,7 @@ import re
 import zipfile
 from io import BytesIO
 
+from pipeline.numbers import parse_cell
 from pipeline.readers.base import ExtractedDocument, Table
 from pipeline.readers.docx import grid_lines
 from pipeline.readers.office import UnreadableDocument
@@ -53,6 +54,45 @@ def _fill_merged(grid: list[list[str]], ranges) -> list[list[bool]]:
                     grid[i][j] = value
                     copies[i][j] = True
     return copies
+
+
+def _span_ids(grid: list[list[str]], ranges) -> list[list[int]]:
+    """Which slots show one source cell: a merged range's slots share its top-left cell's id, so the mapper
+    tells a merged cell from equal neighbours as it does with HTML spans."""
+    width = max((len(r) for r in grid), default=0)
+    ids = [[i * width + j for j in range(len(r))] for i, r in enumerate(grid)]
+    for (top, left), (bottom, right) in ranges or []:
+        if not (0 <= top < len(grid)) or not (0 <= left < len(grid[top])):
+            continue
+        for i in range(top, min(bottom, len(grid) - 1) + 1):
+            for j in range(left, min(right, len(grid[i]) - 1) + 1):
+                ids[i][j] = top * width + left
+    return ids
+
+
+def _blocks(grid: list[list[str]]) -> list[tuple[int, int]]:
+    """Row ranges of the tables one sheet stacks (table 三, an empty row, table 四): split at empty rows.
+    A block with no number (a header band above a spacer row) stays with the block below it."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, row in enumerate([*grid, []]):
+        if any(row) and start is None:
+            start = i
+        elif not any(row) and start is not None:
+            runs.append((start, i))
+            start = None
+    out: list[tuple[int, int]] = []
+    pending = None
+    for a, b in runs:
+        a = pending if pending is not None else a
+        if not any(parse_cell(c).status == "reported" for row in grid[a:b] for c in row):
+            pending = a
+            continue
+        pending = None
+        out.append((a, b))
+    if pending is not None:
+        out.append((pending, runs[-1][1]))
+    return out
 
 
 def _trim(grid: list[list[str]], copies: list[list[bool]]) -> tuple[list[list[str]], list[list[bool]]]:
@@ -153,7 +193,14 @@ def read_spreadsheet(data: bytes) -> ExtractedDocument:
         grid, copies = _trim(grid, copies)
         if not grid:
             continue
-        tables.append(Table(rows=grid, origin=f"sheet {name}"))
+        ids = _span_ids(grid, merged)
+        blocks = _blocks(grid)
+        for a, b in blocks:
+            origin = f"sheet {name}" if len(blocks) == 1 else f"sheet {name} rows {a + 1}-{b}"
+            # A narrower table than the sheet's widest has empty columns on its right: not its cells.
+            width = max(max((j + 1 for j, c in enumerate(r) if c), default=0) for r in grid[a:b])
+            tables.append(Table(rows=[r[:width] for r in grid[a:b]], origin=origin,
+                                ids=[r[:width] for r in ids[a:b]]))
         lines.append(name)
         lines.extend(grid_lines(grid, copies))
     workbook.close()

@@ -222,13 +222,17 @@ def test_cell_line_joining():
 def test_spreadsheet_grid(name):
     doc = read_binary(fixture(name), filename=name)
     assert doc.source_format == "xls"
-    (sheet,) = doc.tables
-    assert sheet.origin == "sheet Sheet1"
-    assert_rectangular(sheet)
-    new = row_starting(sheet, "一、本年新收政府信息公开申请数量")
+    # One sheet stacks tables 三 and 四 with an empty row between: two tables, each as wide as itself.
+    t3, t4 = doc.tables
+    assert (t3.origin, t4.origin) == ("sheet Sheet1 rows 1-28", "sheet Sheet1 rows 30-33")
+    assert_rectangular(t3)
+    assert len(t3.rows[0]) == 11 and len(t4.rows[0]) == 15
+    new = row_starting(t3, "一、本年新收政府信息公开申请数量")
     assert new[3:11] == NEW_APPLICATIONS  # numbers without a trailing '.0', merged value repeated
-    assert sum(r[0] == "三、本年度办理结果" for r in sheet.rows) == 22
-    assert TABLE4_VALUES in sheet.rows
+    i = t3.rows.index(new)
+    assert t3.ids[i][4] == t3.ids[i][5] != t3.ids[i][6]  # ...but one merged cell, as an HTML span says
+    assert sum(r[0] == "三、本年度办理结果" for r in t3.rows) == 22
+    assert TABLE4_VALUES in t4.rows
     assert "一、本年新收政府信息公开申请数量 64 0 0 0 2 0 4 70" not in doc.text  # merged copy printed once
     assert "一、本年新收政府信息公开申请数量 64 0 0 2 0 4 70" in doc.text
 
@@ -294,3 +298,22 @@ def test_rtf_named_doc_goes_through_libreoffice():
     rtf = "{\\rtf1\\ansi{\\fonttbl\\f0 Arial;}\\f0 " + body + "\\par}"
     doc = read_binary(rtf.encode("ascii"), "application/msword", "report.doc")
     assert doc.text == "本年度共收到政府信息公开申请12件"
+
+
+@pytest.mark.parametrize("name", ["pingtan-2021-tables.xlsx", "pingtan-2021-tables.xls", "pingtan-2021.docx",
+                                  "pingtan-2021.pdf"])
+def test_each_form_reads_tables_three_and_four_like_the_page(name):
+    """The real 平潭 2021 page and its DOCX, PDF and spreadsheet forms give the same table-三/四 facts (value
+    and status). Before, the spreadsheet (both tables in one sheet) gave no table 四 and ten table-三 cells in
+    the wrong applicant column (the phantom column's merged 0 counted twice)."""
+    from pipeline.parse import parse_document
+
+    page = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "pingtan" / "t20220208_80613.htm"
+
+    def facts(data: bytes, filename: str) -> dict:
+        res = parse_document(data, filename=filename)
+        return {(f["indicator"], f["applicant_type"]): (f["value"], f["value_status"]) for f in res.facts
+                if f["indicator"].startswith(("apply.", "review.", "litigation."))}
+
+    want = facts(page.read_bytes(), page.name)
+    assert len(want) == 222 and facts(fixture(name), name) == want
