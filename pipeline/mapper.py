@@ -288,14 +288,12 @@ class CatalogueRows:
         ('2.没有') it read as 总计."""
         if not line.labels:
             return
-        path = "".join(x for x in line.labels if label_key(x) not in group_headers())
-        for cand in (line.labels[-1], path):
-            if not cand:
-                continue
-            m = self.idx.match(cand, self.last)
-            if m:
-                line.key, line.method, line.score, self.last = m
-                return
+        m = self.idx.match(line.labels[-1], self.last)
+        if m is None and len(line.labels) > 1:
+            path = "".join(x for x in line.labels if label_key(x) not in group_headers())
+            m = self.idx.match(path, self.last) if path else None
+        if m:
+            line.key, line.method, line.score, self.last = m
 
     def settle(self, lines: list[Line], n_data: int) -> list[Line]:
         gaps = _gap_fill(lines, self.order, self.width)
