@@ -1,8 +1,8 @@
 """Bytes → text for government pages, whose declared charsets are often wrong.
 
 Order: BOM, then the declared charsets (HTTP header, then <meta>) if the bytes decode cleanly under
-them, then UTF-8 strict, then GB18030 (superset of GB2312/GBK, the usual legacy encoding), then
-charset-normalizer. gb2312/gbk labels are always widened to gb18030 because real GB2312-labelled
+them, then UTF-8 strict, then GB18030 (superset of GB2312/GBK, the usual legacy encoding; Big5 instead when
+GB18030 turns the text into kana), then charset-normalizer. gb2312/gbk labels are always widened to gb18030 because real GB2312-labelled
 pages contain GBK-only characters.
 """
 
@@ -46,6 +46,18 @@ def declared_charsets(data: bytes, content_type: str | None = None) -> tuple[str
     return header, meta
 
 
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _kana_heavy(text: str) -> bool:
+    """GB18030's rows A4/A5 are kana, where Big5 keeps its most common characters (一, 不, 公, 中 …): a Chinese
+    report with kana in more than one character in twenty is Big5 read as GB18030."""
+    head = text[:20000]
+    kana = len(_KANA.findall(head))
+    return kana >= 20 and kana * 20 > kana + len(_HAN.findall(head))
+
+
 def decode(data: bytes, content_type: str | None = None) -> Decoded:
     """Decode page bytes; never raises (falls back to replacement characters)."""
     header, meta = declared_charsets(data, content_type)
@@ -55,9 +67,15 @@ def decode(data: bytes, content_type: str | None = None) -> Decoded:
     candidates = [c for c in (header, meta, "utf-8", "gb18030") if c]
     for enc in dict.fromkeys(candidates):
         try:
-            return Decoded(data.decode(enc), declared, enc)
+            text = data.decode(enc)
         except (UnicodeDecodeError, LookupError):
             continue
+        if enc == "gb18030" and _kana_heavy(text):
+            try:  # Big5 (a Traditional page) read as GB18030: its common characters come out as kana
+                return Decoded(data.decode("big5"), declared, "big5")
+            except UnicodeDecodeError:
+                pass
+        return Decoded(text, declared, enc)
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
