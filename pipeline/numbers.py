@@ -20,6 +20,9 @@ _NUM = re.compile(
 )
 _NIL_WORDS = frozenset(("无", "空", "暂无"))  # printed "nothing": kept apart from 0 like a dash
 _CLEAN = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+# A footnote mark after a number ('5①', '5¹', '5*', '5（注1）'): dropped before NFKC, which makes ① and ¹ the
+# digit 1 (5① read as 51).
+_FOOTNOTE = re.compile(r"(?<=\d)\s*(?:[\u2460-\u2473\u00b9\u00b2\u00b3\u2070\u2074-\u2079*＊※]+|[(（]注\s*\d*[)）])\s*$")
 # The direction words of a 本年增/减 cell ('增3', '减少2'); read only before a digit (see parse_cell).
 CHANGE_WORDS = ("增加", "减少", "增", "减")
 _CHANGE = re.compile("|".join(CHANGE_WORDS))
@@ -43,7 +46,7 @@ def parse_cell(raw: str | None) -> Cell:
     '' / &nbsp; → blank."""
     if raw is None:
         return Cell(None, None, "blank")
-    s = _CLEAN.sub("", nfkc(raw))
+    s = _CLEAN.sub("", nfkc(_FOOTNOTE.sub("", raw)))
     if not s:
         return Cell(None, None, "blank")
     if all(ch in _DASHES for ch in s) or s in _NIL_WORDS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -121,3 +122,9 @@ def test_fuzzy_row_match_is_the_best_template_row() -> None:
     idx = row_index("t3")
     assert idx.match("予以公开的")[:2] == ("apply.result.granted", "fuzzy")
     assert idx.match("完全不相干的一句话") is None
+
+
+@pytest.mark.parametrize("cell", ["5①", "5 ①", "５②", "5¹", "5*", "5※", "5（注1）", "5(注)"])
+def test_a_footnote_mark_after_a_number_is_not_part_of_it(cell: str) -> None:
+    """NFKC turns ① and ¹ into the digit 1: '5①' was read as 51."""
+    assert (parse_cell(cell).value, parse_cell(cell).status) == (5, "reported")
