@@ -166,7 +166,7 @@ def bounded_xlsx(data: bytes) -> bytes:
 
 
 def read_spreadsheet(data: bytes) -> ExtractedDocument:
-    """All sheets as tables (one Table per sheet), text = sheet name + one line per row."""
+    """Every table of every sheet (a sheet may stack several, see _blocks), text = sheet name + one line per row."""
     from python_calamine import CalamineWorkbook
 
     data = bounded_xlsx(data)
