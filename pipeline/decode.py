@@ -1,9 +1,9 @@
 """Bytes → text for government pages, whose declared charsets are often wrong.
 
 Order: BOM, then the declared charsets (HTTP header, then <meta>) if the bytes decode cleanly under
-them, then UTF-8 strict, then GB18030 (superset of GB2312/GBK, the usual legacy encoding; Big5 instead when
-GB18030 turns the text into kana), then charset-normalizer. gb2312/gbk labels are always widened to gb18030 because real GB2312-labelled
-pages contain GBK-only characters.
+them, then UTF-8 strict, then GB18030 (superset of GB2312/GBK, the usual legacy encoding; Big5 instead
+when GB18030 turns the text into kana), then charset-normalizer. gb2312/gbk labels are always widened to
+gb18030 because real GB2312-labelled pages contain GBK-only characters.
 """
 
 from __future__ import annotations

@@ -535,7 +535,7 @@ class ApplicantColumns:
             # Blank cells left of the row's last label are label cells a page break emptied (a PDF's part
             # of a table repeats no rowspan label): not the first value column.
             after = max((c for c, x in enumerate(row) if is_label(x)), default=0)
-            b = next((c for c, x in enumerate(row) if c >= after and (is_value(x) or (x == "" and c > 0))), len(row))
+            b = next((c for c, x in enumerate(row[after:], after) if is_value(x) or (x == "" and c > 0)), len(row))
         return b
 
     def split(self, grid: Grid, r: int, i: int) -> Line | None:
