@@ -532,9 +532,10 @@ class ApplicantColumns:
         """First value column: the first applicant column, else the first number (or blank) in the row."""
         b = self.first_app
         if b is None or any(map(is_label, row[b:])) and not any(map(is_value, row[:b])):
-            # Blank cells left of the row's last label are label cells a page break emptied (a PDF's part
-            # of a table repeats no rowspan label): not the first value column.
-            after = max((c for c, x in enumerate(row) if is_label(x)), default=0)
+            # Blank cells left of the row's last label (before its first number) are label cells a page
+            # break emptied (a PDF's part of a table repeats no rowspan label): not the first value column.
+            first_value = next((c for c, x in enumerate(row) if is_value(x)), len(row))
+            after = max((c for c, x in enumerate(row[:first_value]) if is_label(x)), default=0)
             b = next((c for c, x in enumerate(row[after:], after) if is_value(x) or (x == "" and c > 0)), len(row))
         return b
 

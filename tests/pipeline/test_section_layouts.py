@@ -429,3 +429,17 @@ def test_a_label_cut_by_a_page_break_is_the_next_row_it_starts(label: str, last:
     pos = next(e.pos for e in idx.entries if e.code == last)
     hit = idx.match(label, pos)
     assert (hit[0] if hit else None) == want
+
+
+@pytest.mark.parametrize(("row", "first_value_column"), [
+    (["", "", "3.补正后申请内容仍不明确", "0", "0", "0", "0", "0", "0", "0"], 3),  # rowspan labels emptied
+    (["（一）予以公开", "", "2", "0", "0", "0", "0", "0", "2"], 1),  # a blank first cell is a value
+    (["（一）予以公开", "2", "不适用", "0", "0", "0", "0", "2"], 1),  # text among the values is not a label
+])
+def test_the_first_value_column_under_no_applicant_header(row: list[str], first_value_column: int) -> None:
+    from pipeline.mapper import ApplicantColumns
+    from pipeline.templates import spec_for
+
+    cols = ApplicantColumns(spec_for("t3", "g3"), "g3")
+    cols.first_app = None  # no header band names the applicant columns (a part after a page break)
+    assert cols._boundary(row) == first_value_column
