@@ -5,6 +5,13 @@
 
 The last line is machine-readable:
     parse: reports_per_s=<n> lxml_floor_ratio=<ours / lxml-only> read_html_ratio=<ours / pandas.read_html>
+
+    python benchmarks/parse.py --insn     # the same ratio in instructions (cachegrind; about 90 s)
+
+counts the instructions of one pass over the same corpus (real fixtures + 500 generated reports) instead of
+timing it, which does not drift with the host's load the way wall time does on a shared VM (the same code
+measured lxml_floor_ratio 3.08 and 4.14 on one host hours apart). Needs valgrind. Its last line:
+    parse_insn: ours_ginsn=<n> lxml_ginsn=<n> insn_ratio=<ours / lxml-only>
 All three are timed in the same run over the same bytes (every real HTML fixture + the seed text +
 the generated corpus), best of several interleaved passes. Before it, a `fixtures:` line times the whole
 per-document step (pipeline.process.process_document) over every real fixture in every form (archive
@@ -20,10 +27,15 @@ from __future__ import annotations
 import argparse
 import io
 import multiprocessing
+import os
 import random
+import re
+import shutil
+import subprocess
 import sys
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -266,12 +278,56 @@ def _read_html(data: bytes) -> None:
         pass
 
 
+def _passes(which: str, passes: int, n: int) -> None:
+    """Run under cachegrind by insn_ratio: warm-up, then ``passes`` passes of ``which`` over the corpus."""
+    warnings.simplefilter("ignore")
+    docs = real_fixtures() + corpus(n)
+    for d in docs[:3]:
+        parse_document(d)
+    fn = parse_document if which == "ours" else _lxml_only
+    for _ in range(passes):
+        for d in docs:
+            fn(d)
+
+
+def _instructions(which: str, passes: int, n: int) -> int:
+    cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+           sys.executable, str(Path(__file__).resolve()), "--passes", which, str(passes), "-n", str(n)]
+    # One hash seed for every run: set and dict orders (and so the work) otherwise differ by ~1 % per run.
+    out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+    m = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
+    if out.returncode or not m:
+        raise RuntimeError(f"cachegrind run failed ({which}, {passes} passes): {out.stderr.strip()[-300:]}")
+    return int(m.group(1).replace(",", ""))
+
+
+def insn_ratio(n: int) -> tuple[float, float]:
+    """(G instructions of one pass of parse_document, of lxml.html.document_fromstring): a run with one pass
+    minus a run with none, so interpreter start, imports and warm-up cancel out; two runs at a time."""
+    jobs = [(which, passes) for which in ("ours", "lxml") for passes in (0, 1)]
+    with ThreadPoolExecutor(2) as pool:
+        counts = dict(zip(jobs, pool.map(lambda job: _instructions(*job, n), jobs), strict=True))
+    return ((counts["ours", 1] - counts["ours", 0]) / 1e9, (counts["lxml", 1] - counts["lxml", 0]) / 1e9)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="500 generated reports instead of 10,000")
     ap.add_argument("-n", type=int, default=None, help="generated corpus size")
+    ap.add_argument("--insn", action="store_true", help="the lxml floor ratio in instructions (valgrind)")
+    ap.add_argument("--passes", nargs=2, metavar=("WHICH", "N"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    n = args.n or (500 if args.quick else 10_000)
+    n = args.n or (500 if args.quick or args.insn or args.passes else 10_000)
+    if args.passes:
+        _passes(args.passes[0], int(args.passes[1]), n)
+        return 0
+    if args.insn:
+        if shutil.which("valgrind") is None:
+            print("parse.py --insn needs valgrind: apt-get install valgrind", file=sys.stderr)
+            return 2
+        ours, floor = insn_ratio(n)
+        print(f"parse_insn: ours_ginsn={ours:.2f} lxml_ginsn={floor:.2f} insn_ratio={ours / floor:.2f}")
+        return 0
     warnings.simplefilter("ignore")
     real = real_fixtures()
     gen = corpus(n)

@@ -49,3 +49,13 @@ def test_crawl_prints_a_progress_line_per_portal(capfd, tmp_path):
     assert {line.split(":")[0] for line in done} == {"done demo-350128-pingtan", "done demo-430802-yongding"}
     assert all("pages" in line and "stored" in line and "failures" in line and "(finished)" in line for line in done)
     assert (tmp_path / "data" / "manifest" / "t1.jsonl").exists()
+
+
+def test_the_instruction_benchmark_says_what_it_needs(capsys, monkeypatch):
+    """benchmarks/parse.py --insn counts instructions with valgrind; without it, one line says how to get it."""
+    import benchmarks.parse as bench
+
+    monkeypatch.setattr(bench.shutil, "which", lambda name: None)
+    assert bench.main(["--insn"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "parse.py --insn needs valgrind: apt-get install valgrind"
