@@ -6,7 +6,7 @@
 The last line is machine-readable:
     parse: reports_per_s=<n> lxml_floor_ratio=<ours / lxml-only> read_html_ratio=<ours / pandas.read_html>
 
-    python benchmarks/parse.py --insn     # the same ratio in instructions (cachegrind; about 90 s)
+    python benchmarks/parse.py --insn     # the same ratio in instructions (cachegrind; about 70 s)
 
 counts the instructions of one pass over the same corpus (real fixtures + 500 generated reports) instead of
 timing it, which does not drift with the host's load the way wall time does on a shared VM (the same code
