@@ -59,6 +59,12 @@ class Score:
     def pct(self) -> float:
         return 100.0 * self.exact / self.cells if self.cells else 100.0
 
+    def below(self, floor: dict) -> list[str]:
+        """What this score lost against a report's floor (real_corpus_floors.json): empty when it keeps it."""
+        lost = [f"cells_exact {self.exact} < {floor['cells_exact']}"] if self.exact < floor["cells_exact"] else []
+        rights = {"generation": self.generation_right, "year": self.year_right, "region": self.region_right}
+        return lost + [key for key, right in rights.items() if floor[key] and not right]
+
 
 def load_goldens(directory: Path = GOLDEN_DIR) -> list[tuple[str, dict]]:
     return [(p.stem, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(directory.glob("*.json"))]
