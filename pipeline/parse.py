@@ -138,8 +138,7 @@ def _read(data: bytes, media_type: str | None, filename: str | None) -> tuple[Ex
 
     doc = _in_simplified(read_text(decoded.text), read_text, lambda: decoded.text)
     if not any(len(t.rows) >= 5 for t in doc.tables):
-        text = simplify_text(decoded.text) if doc.traditional else decoded.text
-        doc.tables.extend(glued_tables(text))  # mapping-side: re-split by the spec's shapes and identities
+        doc.tables.extend(glued_tables(doc.text))  # mapping-side: re-split by the spec's shapes and identities
     return doc, None
 
 

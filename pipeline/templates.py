@@ -188,9 +188,8 @@ class RowIndex:
         position settles it. Only the next row, only one substituted character, only labels of 4 or more."""
         if len(full) < 4:
             return None
-        nxt = min((e.pos for e in self.entries if e.pos > last_pos), default=None)
-        for e in self.entries:
-            if e.pos == nxt and len(e.full) == len(full) and sum(a != b for a, b in zip(e.full, full, strict=True)) == 1:
+        for e in self._next_row(last_pos):
+            if len(e.full) == len(full) and sum(a != b for a, b in zip(e.full, full, strict=True)) == 1:
                 return e.code, "fuzzy", round(1 - 1 / len(full), 3), e.pos
         return None
 
@@ -200,11 +199,15 @@ class RowIndex:
         two characters or more; the score is the share of the label printed."""
         if len(full) < 2:
             return None
-        nxt = min((e.pos for e in self.entries if e.pos > last_pos), default=None)
-        for e in self.entries:
-            if e.pos == nxt and len(e.full) > len(full) and e.full.startswith(full):
+        for e in self._next_row(last_pos):
+            if len(e.full) > len(full) and e.full.startswith(full):
                 return e.code, "fuzzy", round(len(full) / len(e.full), 3), e.pos
         return None
+
+    def _next_row(self, last_pos: int) -> list[Entry]:
+        """The entries (labels and aliases) of the template row that comes next after ``last_pos``."""
+        nxt = min((e.pos for e in self.entries if e.pos > last_pos), default=None)
+        return [e for e in self.entries if e.pos == nxt]
 
     def keys(self) -> tuple[list[str], list[str]]:
         """(head keys, full keys) of the entries, in entry order (for rapidfuzz's batch scorer)."""

@@ -72,7 +72,7 @@ def rejoin_cut_cells(lines: list[str]) -> list[str]:
             out.append(line + nxt)
             i += 2
             continue
-        if line in CHANGE_WORDS and parse_cell(nxt).status == "reported" and parse_cell(line + nxt).status == "reported":
+        if line in CHANGE_WORDS and parse_cell(line + nxt).status == "reported":
             out.append(line + nxt)  # a 本年增/减 cell printed as its word and its number on two lines
             i += 2
             continue

@@ -41,33 +41,39 @@ def format_cell(value: object) -> str:
     return str(value).strip()
 
 
-def _fill_merged(grid: list[list[str]], ranges) -> list[list[bool]]:
-    """Copy each merged range's top-left value over the range; return the mask of copied cells."""
-    copies = [[False] * len(r) for r in grid]
-    for (top, left), (bottom, right) in ranges or []:
-        if not (0 <= top < len(grid)) or not (0 <= left < len(grid[top])):
-            continue
-        value = grid[top][left]
-        for i in range(top, min(bottom, len(grid) - 1) + 1):
-            for j in range(left, min(right, len(grid[i]) - 1) + 1):
-                if (i, j) != (top, left):
-                    grid[i][j] = value
-                    copies[i][j] = True
-    return copies
-
-
-def _span_ids(grid: list[list[str]], ranges) -> list[list[int]]:
-    """Which slots show one source cell: a merged range's slots share its top-left cell's id, so the mapper
-    tells a merged cell from equal neighbours as it does with HTML spans."""
+def _fill_merged(grid: list[list[str]], ranges) -> list[list[int]]:
+    """Copy each merged range's top-left value over the range. Returns each slot's source-cell id: a range's
+    slots share its top-left cell's id, so the mapper tells a merged cell from equal neighbours as it does
+    with HTML spans, and the text prints the cell once (_copies)."""
     width = max((len(r) for r in grid), default=0)
     ids = [[i * width + j for j in range(len(r))] for i, r in enumerate(grid)]
     for (top, left), (bottom, right) in ranges or []:
         if not (0 <= top < len(grid)) or not (0 <= left < len(grid[top])):
             continue
+        value, source = grid[top][left], ids[top][left]
         for i in range(top, min(bottom, len(grid) - 1) + 1):
             for j in range(left, min(right, len(grid[i]) - 1) + 1):
-                ids[i][j] = top * width + left
+                grid[i][j] = value
+                ids[i][j] = source
     return ids
+
+
+def _copies(ids: list[list[int]]) -> list[list[bool]]:
+    """The slots that repeat a merged cell: every slot of a range but the first in reading order."""
+    seen: set[int] = set()
+    out = []
+    for row in ids:
+        mask = []
+        for x in row:
+            mask.append(x in seen)
+            seen.add(x)
+        out.append(mask)
+    return out
+
+
+def _used_width(rows: list[list[str]]) -> int:
+    """Columns up to the last non-empty cell of any row."""
+    return max((max((j + 1 for j, c in enumerate(r) if c), default=0) for r in rows), default=0)
 
 
 def _blocks(grid: list[list[str]]) -> list[tuple[int, int]]:
@@ -95,14 +101,14 @@ def _blocks(grid: list[list[str]]) -> list[tuple[int, int]]:
     return out
 
 
-def _trim(grid: list[list[str]], copies: list[list[bool]]) -> tuple[list[list[str]], list[list[bool]]]:
-    """Drop trailing empty rows and columns; keep leading ones so positions match the sheet."""
+def _trim(grid: list[list[str]], ids: list[list[int]]) -> tuple[list[list[str]], list[list[int]]]:
+    """Drop trailing empty rows and columns; keep leading ones so positions match the sheet (padding: id -1)."""
     while grid and not any(grid[-1]):
         grid.pop()
-    width = max((max((j + 1 for j, c in enumerate(r) if c), default=0) for r in grid), default=0)
+    width = _used_width(grid)
     grid = [r[:width] + [""] * (width - len(r)) for r in grid]
-    copies = [m[:width] + [False] * (width - len(m)) for m in copies[: len(grid)]]
-    return grid, copies
+    ids = [m[:width] + [-1] * (width - len(m)) for m in ids[: len(grid)]]
+    return grid, ids
 
 
 # calamine allocates a dense grid for the declared <dimension> and for the span of the real cells before
@@ -189,20 +195,18 @@ def read_spreadsheet(data: bytes) -> ExtractedDocument:
             merged = sheet.merged_cell_ranges
         except Exception:  # not every container (e.g. ods) exposes merged ranges
             merged = None
-        copies = _fill_merged(grid, merged)
-        grid, copies = _trim(grid, copies)
+        grid, ids = _trim(grid, _fill_merged(grid, merged))
         if not grid:
             continue
-        ids = _span_ids(grid, merged)
         blocks = _blocks(grid)
         for a, b in blocks:
             origin = f"sheet {name}" if len(blocks) == 1 else f"sheet {name} rows {a + 1}-{b}"
             # A narrower table than the sheet's widest has empty columns on its right: not its cells.
-            width = max(max((j + 1 for j, c in enumerate(r) if c), default=0) for r in grid[a:b])
+            width = _used_width(grid[a:b])
             tables.append(Table(rows=[r[:width] for r in grid[a:b]], origin=origin,
                                 ids=[r[:width] for r in ids[a:b]]))
         lines.append(name)
-        lines.extend(grid_lines(grid, copies))
+        lines.extend(grid_lines(grid, _copies(ids)))
     workbook.close()
     if not tables and warnings:
         raise UnreadableDocument("; ".join(warnings))
