@@ -4,10 +4,11 @@ Portals serve Traditional copies of their pages (a 繁體 gateway converts the w
 tables included; mirrors of 山东省机关事务管理局's 2022 report circulate that way), and crawls find them.
 The template words, the catalogue's labels, the title and year patterns and the division names are all
 Simplified, so such a page lost its tables 二 and 四, its generation, its title and most of an older
-report's figures. Labels were already compared after a t2s conversion (pipeline.labels); now the whole
-extracted document is converted once, right after reading, character by character with OpenCC's table:
-the same length, numbers untouched, fast enough for every page (the phrase-level converter is pure
-Python, about 3 µs a character). The report says so in ``parse_reason``: its title, agency and printed
+report's figures. Labels were already compared after a t2s conversion (pipeline.labels); now a page or
+text that reads as Traditional is read again from its conversion (the readers find tables and sections by
+Simplified words), and a binary format's extraction is converted after reading. The conversion goes
+character by character with OpenCC's table: the same length, numbers untouched, fast enough for every page
+(OpenCC's phrase-level converter is pure Python, about 3 µs a character). The report says so in ``parse_reason``: its title, agency and printed
 labels are then the converted text.
 """
 

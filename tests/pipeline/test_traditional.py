@@ -69,3 +69,27 @@ def test_conversion_reads_the_phrase_where_a_character_has_two_readings() -> Non
     """覆 and 瞭 are Simplified characters too: 答覆 is 答复, 覆蓋 stays 覆盖; numbers are untouched."""
     assert simplify_text("不予公開答覆總數 12 重複申請 反覆 據瞭解 行政復議 覆蓋 瞭望") == \
         "不予公开答复总数 12 重复申请 反复 据了解 行政复议 覆盖 瞭望"
+
+
+def test_a_word_document_in_traditional_characters_is_converted_after_reading() -> None:
+    """Binary formats are not read again: their extraction is converted. The DOCX form of the real 平潭 2021
+    report, its runs converted to Traditional, gives the same facts and title as the original."""
+    import io
+
+    import docx
+
+    path = FIXTURES / "office" / "pingtan-2021.docx"
+    document = docx.Document(io.BytesIO(path.read_bytes()))
+    paragraphs = list(document.paragraphs)
+    for table in document.tables:
+        paragraphs += [p for row in table.rows for cell in row.cells for p in cell.paragraphs]
+    for paragraph in paragraphs:
+        for run in paragraph.runs:
+            run.text = _s2t().convert(run.text)
+    buf = io.BytesIO()
+    document.save(buf)
+    plain = parse_document(path.read_bytes(), filename=path.name)
+    res = parse_document(buf.getvalue(), filename=path.name)
+    assert NOTE in res.report["parse_reason"] and res.report["title"] == plain.report["title"]
+    facts = {(f["indicator"], f["applicant_type"]): f["value"] for f in res.facts}
+    assert len(facts) == 222 and facts == {(f["indicator"], f["applicant_type"]): f["value"] for f in plain.facts}
